@@ -1,0 +1,91 @@
+/**
+ * Tells what a backup file is from its first bytes, never from its name: backup jobs name files
+ * after what they meant to write, and a failing job writes something else under the same name.
+ */
+import { gunzipSync } from 'node:zlib';
+
+export type PostgresFormat = 'custom' | 'directory' | 'tar' | 'plain';
+export type Compression = 'gzip' | 'none';
+
+export type Sniffed =
+  | { kind: 'postgres'; format: Exclude<PostgresFormat, 'directory'>; compression: Compression }
+  | { kind: 'foreign'; description: string };
+
+/** How much of the file detection reads; enough for any dump header and a gzip block of it. */
+export const SNIFF_BYTES = 64 * 1024;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const CUSTOM_MAGIC = Buffer.from('PGDMP');
+
+const OTHER_COMPRESSIONS: Array<[number[], string]> = [
+  [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed'],
+  [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz-compressed'],
+  [[0x42, 0x5a, 0x68], 'bzip2-compressed'],
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive'],
+  [[0x04, 0x22, 0x4d, 0x18], 'lz4-compressed'],
+];
+
+export function sniffPostgresBackup(head: Buffer): Sniffed {
+  if (head.length === 0) return { kind: 'foreign', description: 'an empty file' };
+  if (startsWith(head, GZIP_MAGIC)) {
+    let inner: Buffer;
+    try {
+      inner = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ });
+    } catch (err) {
+      return { kind: 'foreign', description: `a gzip stream that cannot be decompressed (${(err as Error).message})` };
+    }
+    const innerSniff = sniffUncompressed(inner);
+    if (innerSniff.kind === 'foreign') return { kind: 'foreign', description: `gzip-compressed ${innerSniff.description}` };
+    return { ...innerSniff, compression: 'gzip' };
+  }
+  return sniffUncompressed(head);
+}
+
+function sniffUncompressed(head: Buffer): Sniffed {
+  if (head.length === 0) return { kind: 'foreign', description: 'empty content' };
+  if (startsWith(head, [...CUSTOM_MAGIC])) return { kind: 'postgres', format: 'custom', compression: 'none' };
+  if (isPgDumpTar(head)) return { kind: 'postgres', format: 'tar', compression: 'none' };
+  for (const [magic, description] of OTHER_COMPRESSIONS) {
+    if (startsWith(head, magic)) return { kind: 'foreign', description: `${description} data (only gzip is supported so far)` };
+  }
+  if (head.readUInt32LE(0) === 0x8199e26d) return { kind: 'foreign', description: 'a mongodump archive (MongoDB), not a PostgreSQL dump' };
+  if (head.includes(0)) return { kind: 'foreign', description: 'binary data that is not a pg_dump archive' };
+  const text = head.toString('utf8');
+  const plain = classifyText(text);
+  if (plain) return plain;
+  return { kind: 'postgres', format: 'plain', compression: 'none' };
+}
+
+function classifyText(text: string): Sniffed | undefined {
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  if (/^-- (MySQL|MariaDB) dump/i.test(start) || /^\/\*!\d{5}/.test(start)) {
+    return { kind: 'foreign', description: 'a MySQL/MariaDB dump (mysqldump), not a PostgreSQL dump' };
+  }
+  if (/^<(!doctype|html|\?xml|head|body)/i.test(start)) {
+    return { kind: 'foreign', description: 'an HTML/XML document (often an error page saved in place of the backup)' };
+  }
+  if (/^[[{]/.test(start)) return { kind: 'foreign', description: 'JSON data, not a PostgreSQL dump' };
+  if (/-- PostgreSQL database (cluster )?dump/.test(text)) return undefined;
+  const firstStatement = start
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line && !line.startsWith('--'));
+  if (firstStatement === undefined && start.startsWith('--')) return undefined;
+  if (firstStatement && /^(SET|SELECT|CREATE|ALTER|BEGIN|START|COPY|INSERT|DROP|COMMENT|GRANT|REVOKE|\\connect|\\restrict|DO|UPDATE|DELETE|WITH|TRUNCATE)\b/i.test(firstStatement)) {
+    return undefined;
+  }
+  const preview = (firstStatement ?? start).slice(0, 40).replace(/\s+/g, ' ');
+  return { kind: 'foreign', description: `a text file that does not start like SQL ("${preview}")` };
+}
+
+/** pg_dump's tar format is a ustar archive whose first member is toc.dat. */
+function isPgDumpTar(head: Buffer): boolean {
+  if (head.length < 512) return false;
+  const magic = head.subarray(257, 262).toString('latin1');
+  const firstName = head.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
+  return magic === 'ustar' && firstName === 'toc.dat';
+}
+
+function startsWith(buffer: Buffer, magic: number[]): boolean {
+  return buffer.length >= magic.length && magic.every((byte, i) => buffer[i] === byte);
+}

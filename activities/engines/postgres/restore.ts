@@ -1,0 +1,247 @@
+/**
+ * Restores a pg_dump backup of any format into the sandbox's server. Plain SQL streams from the
+ * source through decompression into psql with no copy on disk; custom and directory archives go to
+ * `pg_restore -j` straight from where they are. Only a compressed archive that pg_restore must seek
+ * in is decompressed first, into the sandbox's private work dir.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { pipeline as pipelineCallback, type Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import type { BackupRef, Check, DumpFormat, SandboxHandle } from '../../../core/drill.js';
+import { backupRejected } from '../../failures.js';
+import { processTreeReadBytes } from '../../proc-io.js';
+import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
+import { ByteCounter, TailKeeper } from '../../streams.js';
+import type { PostgresBinaries } from './binaries.js';
+import { SNIFF_BYTES, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
+import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
+import { quoteIdent } from './identifiers.js';
+import { clientEnv } from './server.js';
+
+const execFileAsync = promisify(execFile);
+const PROGRESS_POLL_MS = 1000;
+/** pg_dump ends every plain dump with this comment; a dump cut short lacks it. */
+const COMPLETION_TRAILER = /-- PostgreSQL database (cluster )?dump complete/;
+const TRAILER_WINDOW_BYTES = 4096;
+
+export interface RestoreRequest {
+  sandbox: SandboxHandle;
+  backup: BackupRef;
+  requestedFormat: DumpFormat;
+  bins: PostgresBinaries;
+  /** Attempts after the first start from a clean cluster state. */
+  isRetry: boolean;
+  signal: AbortSignal;
+  onProgress: (bytesDone: number) => void;
+}
+
+export interface RestoreSummary {
+  format: PostgresFormat;
+  compression: Compression;
+  bytesRead: number;
+  checks: Check[];
+}
+
+export const RESTORE_JOBS = Math.max(1, Math.min(os.availableParallelism(), 8));
+
+export async function restorePostgresBackup(request: RestoreRequest): Promise<RestoreSummary> {
+  const { format, compression } = await detectFormat(request.backup, request.requestedFormat);
+  const formatCheck: Check = {
+    name: 'format',
+    passed: true,
+    observed: compression === 'gzip' ? `${format} (gzip)` : format,
+    expected: request.requestedFormat === 'auto' ? 'a pg_dump format' : request.requestedFormat,
+    message: `backup is a pg_dump ${format}-format dump${compression === 'gzip' ? ', gzip-compressed' : ''}`,
+  };
+  await prepareTargetDatabase(request);
+
+  let run: ToolRun;
+  let bytesRead: number;
+  if (format === 'plain') {
+    ({ run, bytesRead } = await restorePlain(request, compression));
+  } else {
+    ({ run, bytesRead } = await restoreArchive(request, format, compression));
+  }
+  // A cancelled drill kills the tool; its exit says nothing about the backup.
+  request.signal.throwIfAborted();
+  return { format, compression, bytesRead, checks: [formatCheck, verdictFromTool(run)] };
+}
+
+async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {
+  const stat = await fsp.stat(backup.path);
+  if (stat.isDirectory()) {
+    const toc = path.join(backup.path, 'toc.dat');
+    const head = await readHead(toc).catch(() => undefined);
+    if (!head || !head.subarray(0, 5).equals(Buffer.from('PGDMP'))) {
+      throw backupRejected({ name: 'format', observed: 'directory without a valid toc.dat', expected: 'a pg_dump directory-format dump', message: `${backup.path} is a directory but not a pg_dump directory-format dump (no valid toc.dat)` });
+    }
+    return checkRequested({ format: 'directory', compression: 'none' }, requested);
+  }
+  const sniffed = sniffPostgresBackup(await readHead(backup.path));
+  if (sniffed.kind === 'foreign') {
+    throw backupRejected({ name: 'format', observed: sniffed.description, expected: 'a pg_dump backup', message: `not a PostgreSQL dump: the file is ${sniffed.description}` });
+  }
+  return checkRequested({ format: sniffed.format, compression: sniffed.compression }, requested);
+}
+
+function checkRequested(found: { format: PostgresFormat; compression: Compression }, requested: DumpFormat) {
+  if (requested !== 'auto' && requested !== found.format) {
+    throw backupRejected({ name: 'format', observed: found.format, expected: requested, message: `the plan expects a ${requested}-format dump but the backup's content is ${found.format} format` });
+  }
+  return found;
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A retried attempt finds whatever the interrupted one left (other databases from a pg_dumpall
+ * script, half-filled tables), so it starts again from empty databases.
+ */
+async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest): Promise<void> {
+  const env = { ...clientEnv(sandbox), PGDATABASE: 'template1' };
+  const psql = (sql: string) => runToolOrThrow(bins.path('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env });
+  if (isRetry) {
+    const { stdout } = await execFileAsync(bins.path('psql'), ['-X', '-At', '-c', 'SELECT datname FROM pg_database WHERE NOT datistemplate'], { env });
+    for (const name of stdout.split('\n').filter(Boolean)) {
+      await psql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    }
+    await psql('CREATE DATABASE postgres');
+  }
+  await psql(`CREATE DATABASE ${quoteIdent(sandbox.database)}`);
+}
+
+async function restorePlain(request: RestoreRequest, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
+  const counter = new ByteCounter(request.onProgress);
+  const trailer = new TailKeeper(TRAILER_WINDOW_BYTES);
+  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [fs.createReadStream(request.backup.path), counter];
+  if (compression === 'gzip') stages.push(createGunzip());
+  stages.push(trailer);
+  // The callback form leaves `trailer` as the readable end that psql consumes; an error anywhere
+  // upstream destroys it, which fails the psql run below.
+  pipelineCallback(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
+
+  let run: ToolRun;
+  try {
+    run = await runTool(request.bins.path('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], {
+      env: clientEnv(request.sandbox),
+      stdin: trailer,
+      signal: request.signal,
+    });
+  } catch (err) {
+    request.signal.throwIfAborted();
+    throw streamFailure(err, counter.bytes, request.backup);
+  }
+  if (run.exitCode === 0 && !COMPLETION_TRAILER.test(trailer.tailText())) {
+    throw backupRejected({
+      name: 'restore',
+      observed: `dump ends after ${trailer.bytes} bytes of SQL without pg_dump's completion trailer`,
+      expected: '"-- PostgreSQL database dump complete" at the end',
+      message: 'the plain SQL dump is incomplete: it ends without pg_dump\'s "dump complete" trailer, so the backup job was cut short',
+    });
+  }
+  return { run, bytesRead: counter.bytes };
+}
+
+async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
+  let archivePath = request.backup.path;
+  let bytesRead = 0;
+  if (compression === 'gzip') {
+    archivePath = path.join(request.sandbox.workDir, `backup.${format}`);
+    const counter = new ByteCounter(request.onProgress);
+    try {
+      await pipeline(fs.createReadStream(request.backup.path), counter, createGunzip(), fs.createWriteStream(archivePath, { mode: 0o600 }), { signal: request.signal });
+    } catch (err) {
+      throw streamFailure(err, counter.bytes, request.backup);
+    }
+    bytesRead = counter.bytes;
+  }
+
+  const args = ['--no-password', '--no-tablespaces', '-d', request.sandbox.database];
+  // pg_restore can only run parallel jobs on formats it can seek in.
+  if (format !== 'tar') args.push('-j', String(RESTORE_JOBS));
+  args.push(archivePath);
+
+  let pid: number | undefined;
+  let maxSeen = 0;
+  const total = request.backup.sizeBytes;
+  const poll = compression === 'gzip' ? undefined : setInterval(() => {
+    if (pid === undefined) return;
+    processTreeReadBytes(pid).then((read) => {
+      maxSeen = Math.min(total, Math.max(maxSeen, read));
+      request.onProgress(maxSeen);
+    }, () => {});
+  }, PROGRESS_POLL_MS);
+  try {
+    const run = await runTool(request.bins.path('pg_restore'), args, {
+      env: clientEnv(request.sandbox),
+      signal: request.signal,
+      onSpawn: (child) => {
+        pid = child.pid;
+      },
+    });
+    return { run, bytesRead: compression === 'gzip' ? bytesRead : total };
+  } finally {
+    if (poll) clearInterval(poll);
+    if (archivePath !== request.backup.path) await fsp.rm(archivePath, { force: true });
+  }
+}
+
+/** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
+function verdictFromTool(run: ToolRun): Check {
+  const errors = parseRestoreErrors(run.errorLines);
+  const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors);
+  const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
+  if (genuine.length > 0 || run.droppedErrorLines > 0) {
+    throw backupRejected({
+      name: 'restore',
+      observed: `${genuine.length + run.droppedErrorLines} error(s)${ignored}`,
+      expected: 'no restore errors',
+      message: `${run.command} reported ${genuine.length + run.droppedErrorLines} error(s): ${describeErrors(genuine)}`,
+    });
+  }
+  // pg_restore exits 1 whenever it skipped past an error; psql's non-zero exits are all fatal.
+  const onlyHarmlessErrors = run.command === 'pg_restore' && run.exitCode === 1 && harmless.length > 0;
+  if (run.exitCode !== 0 && !onlyHarmlessErrors) {
+    throw backupRejected({
+      name: 'restore',
+      observed: describeExit(run),
+      expected: 'exit code 0',
+      message: `${run.command} failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`,
+    });
+  }
+  return {
+    name: 'restore',
+    passed: true,
+    observed: `${describeExit(run)}${ignored}`,
+    expected: 'no restore errors',
+    message: harmless.length > 0 ? `restored; ${harmless.length} harmless error(s) ignored (${harmlessSummary})` : 'restored without errors',
+  };
+}
+
+/** Maps a failure of the read → decompress chain to a verdict (corrupt data) or a retryable error. */
+function streamFailure(err: unknown, compressedBytes: number, backup: BackupRef): unknown {
+  const error = err as NodeJS.ErrnoException;
+  if (error?.name === 'AbortError') return err;
+  if (error?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(error?.message ?? '')) {
+    return backupRejected({ name: 'restore', observed: `gzip stream ends after ${compressedBytes} of ${backup.sizeBytes} bytes`, expected: 'a complete gzip stream', message: 'the gzip stream ends early: the backup is truncated' });
+  }
+  if (typeof error?.code === 'string' && error.code.startsWith('Z_')) {
+    return backupRejected({ name: 'restore', observed: `gzip error after ${compressedBytes} bytes: ${error.message}`, expected: 'valid gzip data', message: `the gzip data is corrupt (${error.message})` });
+  }
+  return err;
+}

@@ -1,0 +1,130 @@
+/**
+ * A throwaway PostgreSQL server inside a local sandbox: initdb, start on the sandbox's private
+ * socket, stop with prejudice. Durability settings are off because the cluster lives for one drill;
+ * the benchmark's hand-written baseline uses the same settings so the comparison stays fair.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { SandboxHandle } from '../../../core/drill.js';
+import { runToolOrThrow, ToolFailedError } from '../../process.js';
+import type { PostgresBinaries } from './binaries.js';
+
+export const SANDBOX_SUPERUSER = 'postgres';
+const START_TIMEOUT_SECONDS = 120;
+const IMMEDIATE_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Server settings of a disposable restore target: fast, no TCP, no background noise. */
+export const THROWAWAY_SERVER_SETTINGS: Record<string, string> = {
+  listen_addresses: "''",
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
+  max_wal_size: '4GB',
+  checkpoint_timeout: '30min',
+  autovacuum: 'off',
+  maintenance_work_mem: '256MB',
+};
+
+export function serverLogPath(sandbox: SandboxHandle): string {
+  return path.join(sandbox.dir, 'server.log');
+}
+
+export async function startPostgresServer(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
+  const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, env: sandboxEnv(), cwd: sandbox.dir };
+  await runToolOrThrow(
+    bins.path('initdb'),
+    ['-D', sandbox.dataDir, '-U', SANDBOX_SUPERUSER, '-A', 'trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'],
+    asSandboxUser,
+  );
+  const options = [
+    `-p ${sandbox.port}`,
+    `-c unix_socket_directories=${sandbox.socketDir}`,
+    ...Object.entries(THROWAWAY_SERVER_SETTINGS).map(([name, value]) => `-c ${name}=${value}`),
+  ].join(' ');
+  const logFile = serverLogPath(sandbox);
+  await fs.writeFile(logFile, '');
+  await fs.chown(logFile, sandbox.uid, sandbox.gid);
+  try {
+    await runToolOrThrow(bins.path('pg_ctl'), ['-D', sandbox.dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', options, 'start'], asSandboxUser);
+  } catch (err) {
+    if (err instanceof ToolFailedError) {
+      const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
+      throw new Error(`PostgreSQL sandbox server did not start: ${log || err.message}`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Stops the server at once (its data is about to be deleted): SIGQUIT is PostgreSQL's immediate
+ * shutdown, what `pg_ctl -m immediate` sends, without pg_ctl's one-second polling. SIGKILL follows
+ * if it lingers, so no process outlives the sandbox.
+ */
+export async function stopPostgresServer(sandbox: SandboxHandle): Promise<void> {
+  const pid = await postmasterPid(sandbox);
+  if (pid === undefined) return;
+  signalProcess(pid, 'SIGQUIT');
+  if (!(await waitUntilDead(pid, IMMEDIATE_SHUTDOWN_GRACE_MS))) {
+    signalProcess(pid, 'SIGKILL');
+    await waitUntilDead(pid, 5000);
+  }
+}
+
+export async function postmasterPid(sandbox: SandboxHandle): Promise<number | undefined> {
+  try {
+    const content = await fs.readFile(path.join(sandbox.dataDir, 'postmaster.pid'), 'utf8');
+    const pid = Number(content.split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Connection environment for client tools (pg_restore, psql) talking to the sandbox server. */
+export function clientEnv(sandbox: SandboxHandle): NodeJS.ProcessEnv {
+  return {
+    ...sandboxEnv(),
+    PGHOST: sandbox.socketDir,
+    PGPORT: String(sandbox.port),
+    PGUSER: SANDBOX_SUPERUSER,
+    PGDATABASE: sandbox.database,
+    // The dump, not the worker's environment, decides these.
+    PGOPTIONS: '',
+    PGAPPNAME: `restore-drill ${sandbox.drillId}`.slice(0, 63),
+  };
+}
+
+/** A clean environment: no PG* variables of the worker leak into the sandbox's tools. */
+function sandboxEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+  if (process.env.TZ) env.TZ = process.env.TZ;
+  return env;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

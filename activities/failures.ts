@@ -1,0 +1,13 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Check } from '../core/drill.js';
+import { BACKUP_REJECTED, INVALID_REQUEST } from '../core/failures.js';
+
+/** The backup failed a check: a verdict, so Temporal must not retry the activity. */
+export function backupRejected(check: Omit<Check, 'passed' | 'message'> & { message: string }): ApplicationFailure {
+  const failed: Check = { ...check, passed: false };
+  return ApplicationFailure.create({ type: BACKUP_REJECTED, message: check.message, nonRetryable: true, details: [failed] });
+}
+
+export function invalidRequest(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: INVALID_REQUEST, message, nonRetryable: true });
+}

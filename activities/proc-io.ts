@@ -1,0 +1,54 @@
+/**
+ * Bytes a process tree has read, from Linux's /proc/<pid>/io. Tools like `pg_restore -j` read the
+ * backup themselves (they need to seek), so this is how their progress is observed without
+ * standing in the data path.
+ */
+import fs from 'node:fs/promises';
+
+export async function processTreeReadBytes(rootPid: number): Promise<number> {
+  const pids = await descendantsOf(rootPid);
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const io = await fs.readFile(`/proc/${pid}/io`, 'utf8');
+      total += Number(io.match(/^rchar:\s*(\d+)/m)?.[1] ?? 0);
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  return total;
+}
+
+async function descendantsOf(rootPid: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir('/proc');
+  } catch {
+    return [rootPid];
+  }
+  const children = new Map<number, number[]>();
+  await Promise.all(
+    entries
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name) => {
+        try {
+          const stat = await fs.readFile(`/proc/${name}/stat`, 'utf8');
+          // The command name is in parentheses and may itself contain spaces or parentheses.
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          const list = children.get(ppid) ?? [];
+          list.push(Number(name));
+          children.set(ppid, list);
+        } catch {
+          // Gone already.
+        }
+      }),
+  );
+  const result: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    result.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return result;
+}

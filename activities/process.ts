@@ -1,0 +1,136 @@
+/**
+ * Runs external tools (initdb, pg_restore, psql, …) with their stderr captured in a bounded way:
+ * a tail for failure feedback and every error line for classification, without ever holding an
+ * unbounded log in memory.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+const TAIL_LINES = 20;
+const MAX_ERROR_LINES = 2000;
+/** Lines an error report pulls in after an error line: pg_restore prints "Command was: …" there. */
+const ERROR_CONTEXT_LINES = 1;
+
+export interface ToolRun {
+  command: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string[];
+  errorLines: string[];
+  /** Error lines beyond MAX_ERROR_LINES are counted, not kept. */
+  droppedErrorLines: number;
+}
+
+export interface ToolOptions {
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+  /** Piped into the tool's stdin; the run fails if this stream errors. */
+  stdin?: Readable;
+  signal?: AbortSignal;
+  /** Which stderr lines count as errors; defaults to lines mentioning ERROR/FATAL/error:. */
+  isErrorLine?: (line: string) => boolean;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+const defaultIsErrorLine = (line: string) => /\b(ERROR|FATAL|PANIC)\b|error:/.test(line);
+
+export class ToolFailedError extends Error {
+  constructor(
+    readonly run: ToolRun,
+    message?: string,
+  ) {
+    super(message ?? `${run.command} failed (${describeExit(run)}): ${lastMeaningfulLine(run)}`);
+    this.name = 'ToolFailedError';
+  }
+}
+
+export function describeExit(run: Pick<ToolRun, 'exitCode' | 'signal'>): string {
+  return run.signal ? `killed by ${run.signal}` : `exit code ${run.exitCode}`;
+}
+
+export function lastMeaningfulLine(run: ToolRun): string {
+  return run.errorLines.at(-1) ?? run.stderrTail.at(-1) ?? 'no output';
+}
+
+/** Runs a tool to completion; never rejects for a non-zero exit (callers decide what it means). */
+export function runTool(command: string, args: string[], options: ToolOptions = {}): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    const spawnOptions: SpawnOptions = {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      uid: options.uid,
+      gid: options.gid,
+    };
+    const child = spawn(command, args, spawnOptions);
+    options.onSpawn?.(child);
+    const isErrorLine = options.isErrorLine ?? defaultIsErrorLine;
+    const tail: string[] = [];
+    const errorLines: string[] = [];
+    let dropped = 0;
+    let contextLeft = 0;
+    let partial = '';
+    let stdinError: Error | undefined;
+
+    const onLine = (line: string) => {
+      if (!line.trim()) return;
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      const isError = isErrorLine(line);
+      if (isError || contextLeft > 0) {
+        contextLeft = isError ? ERROR_CONTEXT_LINES : contextLeft - 1;
+        if (errorLines.length < MAX_ERROR_LINES) errorLines.push(line);
+        else dropped += 1;
+      }
+    };
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      lines.forEach(onLine);
+    });
+
+    const abort = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', abort, { once: true });
+
+    if (options.stdin && child.stdin) {
+      const stdin = options.stdin;
+      stdin.on('error', (err) => {
+        stdinError = err;
+        child.stdin?.destroy();
+        child.kill('SIGTERM');
+      });
+      // The tool exiting early (it hit an error) closes its stdin: that is reported through its exit
+      // status and stderr, not as a pipe error.
+      child.stdin.on('error', () => stdin.unpipe());
+      stdin.pipe(child.stdin);
+    }
+
+    child.on('error', (err) => {
+      options.signal?.removeEventListener('abort', abort);
+      reject(new Error(`could not run ${command}: ${err.message}`));
+    });
+    child.on('close', (exitCode, signal) => {
+      options.signal?.removeEventListener('abort', abort);
+      if (partial) onLine(partial);
+      if (stdinError) {
+        reject(stdinError);
+        return;
+      }
+      resolve({ command: commandName(command), exitCode, signal, stderrTail: tail, errorLines, droppedErrorLines: dropped });
+    });
+  });
+}
+
+/** Like runTool, but any non-zero exit is an error carrying the tool's own last words. */
+export async function runToolOrThrow(command: string, args: string[], options: ToolOptions = {}): Promise<ToolRun> {
+  const run = await runTool(command, args, options);
+  if (run.exitCode !== 0) throw new ToolFailedError(run);
+  return run;
+}
+
+function commandName(command: string): string {
+  return command.split('/').at(-1) ?? command;
+}

@@ -1,0 +1,121 @@
+/**
+ * The `local` sandbox: a private directory on the worker host, owned by an unprivileged account,
+ * in which an engine runs a throwaway server. Servers listen on a Unix socket inside that
+ * directory only, so restored production data is never reachable over TCP, not even on loopback.
+ */
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Engine, SandboxHandle } from '../../core/drill.js';
+
+export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
+export const SANDBOX_MARKER_FILE = 'sandbox.json';
+/** After this, a reaper may destroy the sandbox even if nobody said its drill ended. */
+const SANDBOX_TTL_MS = 24 * 60 * 60 * 1000;
+const SANDBOX_DATABASE = 'restored';
+
+export interface LocalSandboxOptions {
+  /** Task queue polled only by this host's worker (see worker/worker.ts). */
+  hostTaskQueue: string;
+  /** Parent directory of sandboxes; the OS temp dir by default. */
+  rootDir?: string;
+}
+
+export interface SandboxAccount {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/**
+ * Database servers refuse to run as root, and a restored dump should not run with the worker's
+ * privileges anyway: as root we hand the sandbox to the `postgres` account (or `nobody`).
+ */
+export async function sandboxAccount(): Promise<SandboxAccount> {
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid, name: os.userInfo().username };
+  const passwd = await fs.readFile('/etc/passwd', 'utf8');
+  for (const candidate of ['postgres', 'nobody']) {
+    const line = passwd.split('\n').find((l) => l.startsWith(`${candidate}:`));
+    if (!line) continue;
+    const [, , uidText, gidText] = line.split(':');
+    return { uid: Number(uidText), gid: Number(gidText), name: candidate };
+  }
+  throw new Error('running as root but found neither a "postgres" nor a "nobody" account to run sandbox servers as');
+}
+
+export async function createLocalSandbox(drillId: string, engine: Engine, options: LocalSandboxOptions): Promise<SandboxHandle> {
+  const account = await sandboxAccount();
+  const rootDir = options.rootDir ?? os.tmpdir();
+  const dir = await fs.mkdtemp(path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`));
+  const handle: SandboxHandle = {
+    kind: 'local',
+    drillId,
+    engine,
+    hostTaskQueue: options.hostTaskQueue,
+    dir,
+    dataDir: path.join(dir, 'data'),
+    socketDir: path.join(dir, 'socket'),
+    workDir: path.join(dir, 'work'),
+    // Only names the socket file (the server has no TCP listener); random so that two sandboxes
+    // never look alike in process lists.
+    port: randomInt(20000, 60000),
+    uid: account.uid,
+    gid: account.gid,
+    database: SANDBOX_DATABASE,
+  };
+  try {
+    await fs.chmod(dir, 0o700);
+    for (const sub of [handle.dataDir, handle.socketDir]) {
+      await fs.mkdir(sub, { mode: 0o700 });
+      await fs.chown(sub, account.uid, account.gid);
+    }
+    // The work dir stays the worker's: it holds plaintext copies the worker itself writes.
+    await fs.mkdir(handle.workDir, { mode: 0o700 });
+    const marker: SandboxMarker = { handle, createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + SANDBOX_TTL_MS).toISOString() };
+    await fs.writeFile(path.join(dir, SANDBOX_MARKER_FILE), JSON.stringify(marker, null, 2), { mode: 0o600 });
+    await fs.chown(dir, account.uid, account.gid);
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return handle;
+}
+
+/** Removes every file of the sandbox; callers stop its processes first. Safe to repeat. */
+export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
+  if (!path.basename(handle.dir).startsWith(SANDBOX_DIR_PREFIX)) {
+    throw new Error(`refusing to delete ${handle.dir}: not a sandbox directory`);
+  }
+  await fs.rm(handle.dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** What every sandbox directory says about itself, so it can be found and destroyed by drill id. */
+export interface SandboxMarker {
+  handle: SandboxHandle;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Sandboxes on this host that belong to a drill (e.g. left by a provision attempt that crashed). */
+export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir()): Promise<SandboxHandle[]> {
+  const prefix = `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`;
+  const found: SandboxHandle[] = [];
+  for (const name of await fs.readdir(rootDir)) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = path.join(rootDir, name);
+    try {
+      const marker = JSON.parse(await fs.readFile(path.join(dir, SANDBOX_MARKER_FILE), 'utf8')) as SandboxMarker;
+      if (marker.handle.drillId === drillId) found.push(marker.handle);
+    } catch {
+      // Crashed before its marker was written: nothing can have been started in it yet.
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+  return found;
+}
+
+function safeName(drillId: string): string {
+  return drillId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
+}

@@ -1,0 +1,139 @@
+/**
+ * The `file` source: a backup on a filesystem the worker can read (local disk, NFS, a mounted
+ * bucket). Resolves "exact path" or "newest match of a glob in a directory" to one backup, with
+ * its size, age and sha256, verified against a `<file>.sha256` sidecar when the job wrote one.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BackupRef, Check, FileSource } from '../../core/drill.js';
+import { formatBytes, formatDuration } from '../../core/duration.js';
+import { globToRegExp } from '../../core/glob.js';
+import { backupRejected, invalidRequest } from '../failures.js';
+import { ByteCounter } from '../streams.js';
+
+const SIDECAR_SUFFIX = '.sha256';
+
+export interface LocateOptions {
+  maxAgeSeconds?: number;
+  now: Date;
+  signal: AbortSignal;
+  onHashProgress: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export async function locateFileBackup(source: FileSource, options: LocateOptions): Promise<{ backup: BackupRef; checks: Check[] }> {
+  if (!path.isAbsolute(source.path)) throw invalidRequest(`backup path must be absolute, got "${source.path}"`);
+  const chosen = source.pattern ? await newestMatch(source.path, source.pattern) : await statExisting(source.path);
+  const sizeBytes = chosen.stat.isDirectory() ? await directorySize(chosen.path) : chosen.stat.size;
+  const checks: Check[] = [];
+
+  if (sizeBytes === 0) {
+    throw backupRejected({ name: 'size', observed: '0 bytes', expected: '> 0 bytes', message: `the backup ${chosen.path} is empty (0 bytes): the backup job wrote nothing` });
+  }
+  checks.push({ name: 'size', passed: true, observed: formatBytes(sizeBytes), expected: '> 0 bytes', message: `found ${chosen.path} (${formatBytes(sizeBytes)})` });
+
+  const ageMs = options.now.getTime() - chosen.stat.mtime.getTime();
+  if (options.maxAgeSeconds !== undefined) {
+    const maxAgeMs = options.maxAgeSeconds * 1000;
+    const observed = `${formatDuration(Math.max(0, ageMs))} old (modified ${chosen.stat.mtime.toISOString()})`;
+    if (ageMs > maxAgeMs) {
+      throw backupRejected({ name: 'freshness', observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `no backup newer than the max age of ${formatDuration(maxAgeMs)}: the newest, ${chosen.path}, is ${formatDuration(ageMs)} old` });
+    }
+    checks.push({ name: 'freshness', passed: true, observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `backup is ${formatDuration(Math.max(0, ageMs))} old` });
+  }
+
+  let sha256: string | null = null;
+  let sidecarVerified = false;
+  if (!chosen.stat.isDirectory()) {
+    sha256 = await hashFile(chosen.path, sizeBytes, options);
+    const expected = await readSidecar(chosen.path);
+    if (expected !== undefined) {
+      if (expected !== sha256) {
+        throw backupRejected({ name: 'checksum', observed: `sha256 ${sha256}`, expected: `sha256 ${expected} (from ${path.basename(chosen.path)}${SIDECAR_SUFFIX})`, message: `checksum mismatch: the backup's sha256 differs from its ${SIDECAR_SUFFIX} sidecar, so the file changed after the backup job wrote it (corruption or a partial copy)` });
+      }
+      sidecarVerified = true;
+      checks.push({ name: 'checksum', passed: true, observed: `sha256 ${sha256}`, expected: `sha256 ${expected} (sidecar)`, message: 'sha256 matches the sidecar' });
+    }
+  }
+
+  const backup: BackupRef = {
+    path: chosen.path,
+    uri: pathToFileURL(chosen.path).href,
+    sizeBytes,
+    modifiedAt: chosen.stat.mtime.toISOString(),
+    sha256,
+    sidecarVerified,
+  };
+  return { backup, checks };
+}
+
+async function statExisting(file: string): Promise<{ path: string; stat: fs.Stats }> {
+  try {
+    return { path: file, stat: await fsp.stat(file) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw backupRejected({ name: 'present', observed: 'no such file', expected: 'a backup file', message: `no backup at ${file}: the file does not exist` });
+    }
+    throw err;
+  }
+}
+
+async function newestMatch(directory: string, pattern: string): Promise<{ path: string; stat: fs.Stats }> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(directory);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw backupRejected({ name: 'present', observed: 'no such directory', expected: `a file matching ${pattern}`, message: `no backup: the directory ${directory} does not exist` });
+    }
+    throw err;
+  }
+  const matcher = globToRegExp(pattern);
+  let newest: { path: string; stat: fs.Stats } | undefined;
+  for (const name of names) {
+    if (!matcher.test(name) || name.endsWith(SIDECAR_SUFFIX)) continue;
+    const candidate = path.join(directory, name);
+    const stat = await fsp.stat(candidate).catch(() => undefined);
+    if (!stat || !(stat.isFile() || stat.isDirectory())) continue;
+    if (!newest || stat.mtimeMs > newest.stat.mtimeMs) newest = { path: candidate, stat };
+  }
+  if (!newest) {
+    throw backupRejected({ name: 'present', observed: `no file matches ${pattern}`, expected: `a file matching ${pattern}`, message: `no backup matching "${pattern}" in ${directory}` });
+  }
+  return newest;
+}
+
+async function hashFile(file: string, total: number, options: LocateOptions): Promise<string> {
+  const hash = createHash('sha256');
+  const counter = new ByteCounter((done) => options.onHashProgress(done, total));
+  const stream = fs.createReadStream(file, { highWaterMark: 1024 * 1024, signal: options.signal }).pipe(counter);
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Accepts `sha256sum` output ("<hex>  name") or a bare hex digest. */
+async function readSidecar(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file + SIDECAR_SUFFIX, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const digest = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (!/^[0-9a-f]{64}$/.test(digest)) {
+    throw backupRejected({ name: 'checksum', observed: `unreadable sidecar "${text.trim().slice(0, 80)}"`, expected: 'a sha256 hex digest', message: `the sidecar ${path.basename(file)}${SIDECAR_SUFFIX} does not hold a sha256 digest` });
+  }
+  return digest;
+}
+
+async function directorySize(directory: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fsp.readdir(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) total += await directorySize(full);
+    else if (entry.isFile()) total += (await fsp.stat(full)).size;
+  }
+  return total;
+}

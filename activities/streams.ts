@@ -1,0 +1,37 @@
+/** Small stream pieces shared by restore paths: byte counting and keeping the last bytes seen. */
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Passes data through, counting bytes and telling `onBytes` the running total. */
+export class ByteCounter extends Transform {
+  bytes = 0;
+
+  constructor(private readonly onBytes?: (total: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
+    callback(null, chunk);
+  }
+}
+
+/** Passes data through and remembers the last `keep` bytes (e.g. to look for a dump's trailer). */
+export class TailKeeper extends Transform {
+  private tail: Buffer = Buffer.alloc(0);
+  bytes = 0;
+
+  constructor(private readonly keep: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.tail = chunk.length >= this.keep ? chunk.subarray(chunk.length - this.keep) : Buffer.concat([this.tail, chunk]).subarray(-this.keep);
+    callback(null, chunk);
+  }
+
+  tailText(): string {
+    return this.tail.toString('utf8');
+  }
+}

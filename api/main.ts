@@ -1,0 +1,20 @@
+/** The API process on its own (`npm run api`); `npm start` runs it alongside everything else. */
+import { loadConfig } from '../core/config.js';
+import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
+import { startApiServer } from './server.js';
+
+const config = loadConfig();
+if (!config.databaseUrl) {
+  console.error('api: DATABASE_URL is not set. `npm start` provides an embedded history database; set it to run the API on its own.');
+  process.exit(2);
+}
+await migrateHistoryDatabase(config.databaseUrl);
+const history = openHistoryDatabase(config.databaseUrl);
+const api = await startApiServer({ db: history.db, host: config.apiHost, port: config.apiPort });
+console.log(`api: listening on ${api.url}`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    await api.close();
+    await history.close();
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The drill's data contract: what a workflow is started with and what it returns. Everything here
+ * crosses Temporal's history, so it holds paths and ids, never credentials.
+ */
+import { z } from 'zod';
+
+export const ENGINES = ['postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const POSTGRES_FORMATS = ['auto', 'custom', 'directory', 'tar', 'plain'] as const;
+export type DumpFormat = (typeof POSTGRES_FORMATS)[number];
+
+export const STEP_NAMES = ['locate', 'provision', 'restore', 'inspect', 'report', 'teardown'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/** passed/failed are verdicts on the backup; error/cancelled mean no verdict could be reached. */
+export const OUTCOMES = ['running', 'passed', 'failed', 'error', 'cancelled'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const fileSourceSchema = z
+  .object({
+    kind: z.literal('file'),
+    /** An exact file or dump directory, or (with `pattern`) the directory to search. */
+    path: z.string().min(1),
+    /** Glob on file names in `path`; the newest match by modification time is drilled. */
+    pattern: z.string().min(1).optional(),
+  })
+  .strict();
+export type FileSource = z.infer<typeof fileSourceSchema>;
+
+export const drillChecksSchema = z
+  .object({
+    minTables: z.number().int().min(0).default(1),
+    minRows: z.number().int().min(0).default(1),
+    /** A backup older than this is not a backup you can rely on: the drill fails at locate. */
+    maxAgeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+export type DrillChecks = z.infer<typeof drillChecksSchema>;
+
+export const drillInputSchema = z
+  .object({
+    planId: z.string().min(1).optional(),
+    engine: z.enum(ENGINES),
+    source: fileSourceSchema,
+    format: z.enum(POSTGRES_FORMATS).default('auto'),
+    sandbox: z.object({ kind: z.literal('local') }).strict().default({ kind: 'local' }),
+    checks: drillChecksSchema.default({ minTables: 1, minRows: 1 }),
+  })
+  .strict();
+/** What callers send (defaults optional), e.g. from the `temporal` CLI. */
+export type DrillRequest = z.input<typeof drillInputSchema>;
+/** What the workflow works with once defaults are applied. */
+export type DrillInput = z.output<typeof drillInputSchema>;
+
+export interface BackupRef {
+  /** Absolute path of the file or dump directory chosen. */
+  path: string;
+  uri: string;
+  sizeBytes: number;
+  modifiedAt: string;
+  /** Hex sha256 of a single-file backup; null for dump directories. */
+  sha256: string | null;
+  /** Set when a `<file>.sha256` sidecar existed and matched. */
+  sidecarVerified: boolean;
+}
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  observed: string;
+  expected: string;
+  message: string;
+}
+
+export interface TableStat {
+  database: string;
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+export interface StepRecord {
+  name: StepName;
+  status: 'running' | 'passed' | 'failed' | 'error' | 'cancelled' | 'skipped';
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  bytes?: number;
+  message?: string;
+}
+
+export interface DrillProgress {
+  drillId: string;
+  outcome: Outcome;
+  step: StepName | null;
+  stepStartedAt: string | null;
+  bytesDone: number;
+  bytesTotal: number | null;
+  steps: StepRecord[];
+}
+
+export interface DrillResult {
+  drillId: string;
+  planId: string | null;
+  engine: Engine;
+  outcome: Exclude<Outcome, 'running'>;
+  failedStep: StepName | null;
+  reason: string | null;
+  backup: BackupRef | null;
+  format: Exclude<DumpFormat, 'auto'> | null;
+  checks: Check[];
+  /** Per-table exact counts; capped (see tablesTruncated), the full list is in history. */
+  tables: TableStat[];
+  tablesTruncated: boolean;
+  tableCount: number;
+  totalRows: number;
+  steps: StepRecord[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+/** Heartbeat and progress-signal payload of long activities. */
+export interface ByteProgress {
+  bytesDone: number;
+  bytesTotal: number | null;
+}
+
+/**
+ * Where a drill's restore happens. Returned by provisioning and handed to every later activity;
+ * it names places and processes, never passwords (the local sandbox uses a private socket dir).
+ */
+export interface SandboxHandle {
+  kind: 'local';
+  drillId: string;
+  engine: Engine;
+  /** Activities that touch the sandbox must run on the worker host that owns it. */
+  hostTaskQueue: string;
+  dir: string;
+  dataDir: string;
+  socketDir: string;
+  /** Private scratch space (mode 0700) for formats that need a seekable plaintext copy. */
+  workDir: string;
+  port: number;
+  /** OS account the server runs as (a non-root one when the worker runs as root). */
+  uid: number;
+  gid: number;
+  database: string;
+}

@@ -1,0 +1,8 @@
+/**
+ * Failure types shared by activities (which throw them) and the workflow (which turns them into a
+ * verdict). A `BackupRejected` failure is a verdict on the backup: retrying cannot change it.
+ * `InvalidRequest` means the drill was asked for something impossible (bad path pattern, unknown
+ * format). Anything else thrown by an activity is infrastructure trouble and is retried.
+ */
+export const BACKUP_REJECTED = 'BackupRejected';
+export const INVALID_REQUEST = 'InvalidRequest';

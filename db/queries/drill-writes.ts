@@ -1,0 +1,95 @@
+/**
+ * Writes of drill history. Every write is an upsert keyed by drill id (and step/check/table name),
+ * so an activity Temporal retries after a crash rewrites the same rows instead of adding more.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { DrillInput, DrillResult, StepRecord, TableStat } from '../../core/drill.js';
+import type { HistoryDb } from '../client.js';
+import { drillChecks, drills, drillSteps, drillTables } from '../schema/index.js';
+
+const TABLE_INSERT_CHUNK = 1000;
+
+export interface DrillProgressRecord {
+  drillId: string;
+  request: DrillInput;
+  sourceUri: string;
+  startedAt: string;
+  steps: StepRecord[];
+}
+
+export async function recordDrillProgress(db: HistoryDb, progress: DrillProgressRecord): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(drills)
+      .values({
+        id: progress.drillId,
+        planId: progress.request.planId ?? null,
+        engine: progress.request.engine,
+        sourceUri: progress.sourceUri,
+        outcome: 'running',
+        request: progress.request,
+        startedAt: new Date(progress.startedAt),
+      })
+      // A late progress write must never turn a finished drill back into a running one.
+      .onConflictDoUpdate({ target: drills.id, set: { updatedAt: sql`now()` }, setWhere: eq(drills.outcome, 'running') });
+    await upsertSteps(tx, progress.drillId, progress.steps);
+  });
+}
+
+export async function recordDrillReport(db: HistoryDb, request: DrillInput, sourceUri: string, result: DrillResult): Promise<void> {
+  const values = {
+    id: result.drillId,
+    planId: result.planId,
+    engine: result.engine,
+    sourceUri: result.backup?.uri ?? sourceUri,
+    outcome: result.outcome,
+    failedStep: result.failedStep,
+    reason: result.reason,
+    format: result.format,
+    backup: result.backup,
+    request,
+    tableCount: result.tableCount,
+    totalRows: result.totalRows,
+    startedAt: new Date(result.startedAt),
+    finishedAt: new Date(result.finishedAt),
+    durationMs: result.durationMs,
+  };
+  await db.transaction(async (tx) => {
+    const { id: _id, ...update } = values;
+    await tx.insert(drills).values(values).onConflictDoUpdate({ target: drills.id, set: { ...update, updatedAt: sql`now()` } });
+    await upsertSteps(tx, result.drillId, result.steps);
+    await tx.delete(drillChecks).where(eq(drillChecks.drillId, result.drillId));
+    if (result.checks.length > 0) {
+      await tx.insert(drillChecks).values(result.checks.map((check, position) => ({ drillId: result.drillId, position, ...check })));
+    }
+  });
+}
+
+export async function replaceDrillTables(db: HistoryDb, drillId: string, tables: TableStat[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(drillTables).where(eq(drillTables.drillId, drillId));
+    for (let i = 0; i < tables.length; i += TABLE_INSERT_CHUNK) {
+      await tx.insert(drillTables).values(tables.slice(i, i + TABLE_INSERT_CHUNK).map((t) => ({ drillId, ...t })));
+    }
+  });
+}
+
+type Tx = Parameters<Parameters<HistoryDb['transaction']>[0]>[0];
+
+async function upsertSteps(tx: Tx, drillId: string, steps: StepRecord[]): Promise<void> {
+  for (const [position, step] of steps.entries()) {
+    const row = {
+      drillId,
+      name: step.name,
+      position,
+      status: step.status,
+      startedAt: new Date(step.startedAt),
+      finishedAt: step.finishedAt ? new Date(step.finishedAt) : null,
+      durationMs: step.durationMs ?? null,
+      bytes: step.bytes ?? null,
+      message: step.message ?? null,
+    };
+    const { drillId: _d, name: _n, ...update } = row;
+    await tx.insert(drillSteps).values(row).onConflictDoUpdate({ target: [drillSteps.drillId, drillSteps.name], set: update });
+  }
+}

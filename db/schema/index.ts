@@ -1,0 +1,4 @@
+export * from './drills.js';
+export * from './drill-steps.js';
+export * from './drill-checks.js';
+export * from './drill-tables.js';

@@ -1,0 +1,88 @@
+/**
+ * The history database: DATABASE_URL when set, otherwise an embedded PostgreSQL cluster that the
+ * project runs itself from Debian's server binaries, its data in a git-ignored folder. Started
+ * again on the next `npm start` with its data intact.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { sandboxAccount, type SandboxAccount } from '../../activities/sandboxes/local.js';
+import { freePort } from './ports.js';
+
+const execFileAsync = promisify(execFile);
+const DATABASE_NAME = 'restore_drill';
+const SUPERUSER = 'restore_drill';
+
+export interface HistoryPostgres {
+  url: string;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+export async function startHistoryPostgres(options: { dataDir: string; logFile: string; postgresBinDir?: string }): Promise<HistoryPostgres> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, origin: 'DATABASE_URL', stop: async () => {} };
+
+  const bins = await findPostgresBinaries(options.postgresBinDir);
+  const account = await sandboxAccount();
+  const clusterDir = await usableClusterDir(options.dataDir, account);
+  const pgdata = path.join(clusterDir, 'data');
+  const socketDir = path.join(clusterDir, 'socket');
+  const asAccount = { uid: account.uid, gid: account.gid, cwd: clusterDir, env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' } };
+
+  if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    fs.rmSync(pgdata, { recursive: true, force: true });
+    await execFileAsync(bins.path('initdb'), ['-D', pgdata, '-U', SUPERUSER, '-A', 'trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions'], asAccount);
+  }
+  fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  fs.chownSync(socketDir, account.uid, account.gid);
+  // A previous run that was killed leaves its server up; restart it on a fresh port.
+  await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-m', 'fast', '-w', 'stop'], asAccount).catch(() => {});
+
+  const port = await freePort();
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  fs.closeSync(fs.openSync(options.logFile, 'a'));
+  fs.chownSync(options.logFile, account.uid, account.gid);
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${socketDir}`;
+  try {
+    await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-l', options.logFile, '-w', '-t', '60', '-o', serverOptions, 'start'], asAccount);
+  } catch (err) {
+    const tail = fs.readFileSync(options.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`embedded history PostgreSQL did not start: ${(err as Error).message.trim()}\n${tail}`);
+  }
+  const psql = (sql: string) => execFileAsync(bins.path('psql'), ['-X', '-At', '-h', socketDir, '-p', String(port), '-U', SUPERUSER, '-d', 'postgres', '-c', sql]);
+  const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${DATABASE_NAME}'`);
+  if (!stdout.trim()) await psql(`CREATE DATABASE ${DATABASE_NAME}`);
+
+  return {
+    url: `postgres://${SUPERUSER}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    origin: `embedded PostgreSQL ${bins.version} in ${pgdata}`,
+    stop: async () => {
+      await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-m', 'fast', '-w', 'stop'], asAccount).catch(() => {});
+    },
+  };
+}
+
+/**
+ * The cluster's files must belong to the account the server runs as, and that account must be
+ * able to reach them: when the project lives somewhere it cannot (e.g. under /root), the cluster
+ * goes to a per-project folder under /var/tmp instead.
+ */
+async function usableClusterDir(dataDir: string, account: SandboxAccount): Promise<string> {
+  const preferred = path.join(dataDir, 'history-pg');
+  const fallback = path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  for (const dir of [preferred, fallback]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chownSync(dir, account.uid, account.gid);
+    try {
+      await execFileAsync('test', ['-w', dir, '-a', '-x', dir], { uid: account.uid, gid: account.gid });
+      return dir;
+    } catch {
+      // Not reachable for the account; try the next place.
+    }
+  }
+  throw new Error(`no directory usable by the "${account.name}" account for the history database; set DATABASE_URL`);
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds the worker of one host: a shared-queue worker that runs drill workflows and the
+ * host-independent activities, and a host-queue worker for the activities that touch this host's
+ * local sandboxes (restore, inspect, teardown). Used by worker/main.ts and by the tests.
+ */
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { HistoryDb } from '../db/client.js';
+import { bytesProgressSignal } from '../workflows/definitions.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface DrillWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  db: HistoryDb;
+  /** Names this host's queue; defaults to the host name, which survives a worker restart. */
+  workerId?: string;
+  postgresBinDir?: string;
+  sandboxRootDir?: string;
+  /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface DrillWorker {
+  hostTaskQueue: string;
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export function hostTaskQueueFor(taskQueue: string, workerId: string): string {
+  return `${taskQueue}@${workerId}`;
+}
+
+export async function createDrillWorker(options: DrillWorkerOptions): Promise<DrillWorker> {
+  const hostTaskQueue = hostTaskQueueFor(options.taskQueue, options.workerId ?? os.hostname());
+  const nativeConnection = await NativeConnection.connect({ address: options.address });
+  const clientConnection = await Connection.connect({ address: options.address });
+  const client = new Client({ connection: clientConnection, namespace: options.namespace });
+  await ensureSearchAttributes(clientConnection, options.namespace);
+
+  const activities = createActivities({
+    db: options.db,
+    hostTaskQueue,
+    postgresBinDir: options.postgresBinDir,
+    sandboxRootDir: options.sandboxRootDir,
+    signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
+  });
+
+  const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const sharedWorker = await Worker.create({
+    connection: nativeConnection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource,
+    activities,
+  });
+  const hostWorker = await Worker.create({
+    connection: nativeConnection,
+    namespace: options.namespace,
+    taskQueue: hostTaskQueue,
+    activities,
+  });
+
+  return {
+    hostTaskQueue,
+    async run() {
+      try {
+        await Promise.all([sharedWorker.run(), hostWorker.run()]);
+      } finally {
+        await nativeConnection.close();
+        await clientConnection.close();
+      }
+    },
+    shutdown() {
+      for (const worker of [sharedWorker, hostWorker]) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+    },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The restore drill, as a saga: locate → provision → restore → inspect, then teardown and report,
+ * which run whatever happened before them (success, rejection, crash, cancellation) in a
+ * non-cancellable scope and are retried until they succeed.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { DrillActivities } from '../activities/index.js';
+import type { BackupRef, Check, DrillInput, DrillProgress, DrillRequest, DrillResult, Outcome, SandboxHandle, StepName, StepRecord, TableStat } from '../core/drill.js';
+import { drillInputSchema } from '../core/drill.js';
+import { formatBytes, formatCount, formatDuration } from '../core/duration.js';
+import { BACKUP_REJECTED, INVALID_REQUEST } from '../core/failures.js';
+import { bytesProgressSignal, progressQuery, SEARCH_ATTRIBUTES } from './definitions.js';
+
+const NON_RETRYABLE = [BACKUP_REJECTED, INVALID_REQUEST];
+
+/** Hashing a multi-terabyte backup takes a while; heartbeats prove the worker is still at it. */
+const LOCATE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+const PROVISION_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/**
+ * A lost worker is noticed within the heartbeat timeout and the restore starts again on a clean
+ * cluster. Cancellation waits for the activity to stop its tools before teardown pulls the server.
+ */
+const RESTORE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+const INSPECT_OPTIONS: ActivityOptions = { ...RESTORE_OPTIONS, startToCloseTimeout: '12 hours' };
+
+/** Teardown and the final report must happen: retried (with capped backoff) until they do. */
+const MUST_FINISH_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+};
+
+/** Live step rows in history: cheap, local to the worker, and retried until the row exists. */
+const PROGRESS_OPTIONS = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+};
+
+const shared = proxyActivities<DrillActivities>({ ...LOCATE_OPTIONS });
+const provisioning = proxyActivities<DrillActivities>(PROVISION_OPTIONS);
+const mustFinish = proxyActivities<DrillActivities>(MUST_FINISH_OPTIONS);
+const local = proxyLocalActivities<DrillActivities>(PROGRESS_OPTIONS);
+
+/** Activities that touch a local sandbox run on the worker host that owns it. */
+function onSandboxHost(sandbox: SandboxHandle, options: ActivityOptions) {
+  return proxyActivities<DrillActivities>({ ...options, taskQueue: sandbox.hostTaskQueue });
+}
+
+export async function restoreDrill(request: DrillRequest): Promise<DrillResult> {
+  const drillId = workflowInfo().workflowId;
+  const startedAt = new Date();
+  const parsed = drillInputSchema.safeParse(request);
+  // An unparseable request still gets a drill row: every drill ends in a recorded verdict.
+  const input: DrillInput = parsed.success ? parsed.data : fallbackInput(request);
+  const sourceUri = describeSource(input);
+
+  const steps: StepRecord[] = [];
+  const checks: Check[] = [];
+  const progress: DrillProgress = { drillId, outcome: 'running', step: null, stepStartedAt: null, bytesDone: 0, bytesTotal: null, steps };
+  setHandler(progressQuery, () => progress);
+  setHandler(bytesProgressSignal, (update) => {
+    if (update.step === progress.step) {
+      progress.bytesDone = update.bytesDone;
+      progress.bytesTotal = update.bytesTotal;
+    }
+  });
+
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.engine, value: input.engine },
+    { key: SEARCH_ATTRIBUTES.outcome, value: 'running' },
+    ...(input.planId ? [{ key: SEARCH_ATTRIBUTES.planId, value: input.planId }] : []),
+  ]);
+  upsertMemo({ summary: `${input.engine} drill of ${sourceUri}: running` });
+
+  const recordProgress = () => local.recordProgress({ drillId, request: input, sourceUri, startedAt: startedAt.toISOString(), steps });
+
+  async function step<T>(name: StepName, run: () => Promise<T>, bytesOf?: (result: T) => number): Promise<T> {
+    const record: StepRecord = { name, status: 'running', startedAt: new Date().toISOString() };
+    steps.push(record);
+    Object.assign(progress, { step: name, stepStartedAt: record.startedAt, bytesDone: 0, bytesTotal: null });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: name }]);
+    await CancellationScope.nonCancellable(recordProgress);
+    try {
+      const result = await run();
+      finishStep(record, 'passed', bytesOf?.(result));
+      return result;
+    } catch (err) {
+      const { status, message } = describeFailure(err);
+      finishStep(record, status, undefined, message);
+      throw err;
+    } finally {
+      await CancellationScope.nonCancellable(recordProgress);
+    }
+  }
+
+  let outcome: Exclude<Outcome, 'running'> = 'passed';
+  let failedStep: StepName | null = null;
+  let reason: string | null = null;
+  let backup: BackupRef | null = null;
+  let format: DrillResult['format'] = null;
+  let sandbox: SandboxHandle | null = null;
+  let sandboxRequested = false;
+  let tables: TableStat[] = [];
+  let tablesTruncated = false;
+  let tableCount = 0;
+  let totalRows = 0;
+  let cancellation: unknown;
+
+  try {
+    if (!parsed.success) {
+      throw ApplicationFailure.create({ type: INVALID_REQUEST, message: `invalid drill request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`, nonRetryable: true });
+    }
+    const located = await step('locate', () => shared.locateBackup({ drillId, source: input.source, checks: input.checks }), (r) => r.backup.sizeBytes);
+    backup = located.backup;
+    checks.push(...located.checks);
+
+    sandboxRequested = true;
+    sandbox = await step('provision', () => provisioning.provisionSandbox({ drillId, engine: input.engine }));
+    const onHost = onSandboxHost(sandbox, RESTORE_OPTIONS);
+
+    const restored = await step('restore', () => onHost.restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format }), (r) => r.bytesRead);
+    format = restored.format;
+    checks.push(...restored.checks);
+
+    const inspected = await step('inspect', () => onSandboxHost(sandbox as SandboxHandle, INSPECT_OPTIONS).inspectRestore({ drillId, sandbox: sandbox as SandboxHandle, checks: input.checks }));
+    ({ tables, tablesTruncated, tableCount, totalRows } = inspected);
+    checks.push(...inspected.checks);
+    const failed = inspected.checks.find((c) => !c.passed);
+    if (failed) {
+      outcome = 'failed';
+      failedStep = 'inspect';
+      reason = failed.message;
+      const inspectStep = steps.find((s) => s.name === 'inspect');
+      if (inspectStep) Object.assign(inspectStep, { status: 'failed', message: failed.message });
+    }
+  } catch (err) {
+    failedStep = steps.at(-1)?.name ?? 'locate';
+    if (isCancellation(err)) {
+      outcome = 'cancelled';
+      reason = 'the drill was cancelled';
+      cancellation = err;
+    } else {
+      const failure = rootFailure(err);
+      outcome = failure?.type === BACKUP_REJECTED ? 'failed' : 'error';
+      reason = failure?.message ?? (err as Error).message;
+      const failedCheck = failure?.type === BACKUP_REJECTED ? (failure.details?.[0] as Check | undefined) : undefined;
+      if (failedCheck) checks.push(failedCheck);
+      log.info('drill did not pass', { drillId, outcome, failedStep, reason });
+    }
+  } finally {
+    await CancellationScope.nonCancellable(async () => {
+      if (sandboxRequested) {
+        await step('teardown', () =>
+          sandbox ? onSandboxHost(sandbox, MUST_FINISH_OPTIONS).destroySandbox({ drillId, sandbox }) : mustFinish.destroySandbox({ drillId, sandbox: null }),
+        ).catch((err) => {
+          // Retries are unlimited, so this is only reached if the host queue is gone for good;
+          // the reaper removes the sandbox when that host comes back.
+          log.error('sandbox teardown failed', { drillId, error: (err as Error).message });
+        });
+      }
+    });
+  }
+
+  const finishedAt = new Date();
+  const result: DrillResult = {
+    drillId,
+    planId: input.planId ?? null,
+    engine: input.engine,
+    outcome,
+    failedStep,
+    reason,
+    backup,
+    format,
+    checks,
+    tables,
+    tablesTruncated,
+    tableCount,
+    totalRows,
+    steps,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+  progress.outcome = outcome;
+  progress.step = null;
+  await CancellationScope.nonCancellable(() => step('report', () => mustFinish.reportDrill({ request: input, sourceUri, result })));
+
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.outcome, value: outcome },
+    { key: SEARCH_ATTRIBUTES.step, value: failedStep ?? 'done' },
+  ]);
+  upsertMemo({ summary: summarize(result, sourceUri) });
+  // Re-raised so the execution shows as Canceled in the Temporal UI, after the record is written.
+  if (cancellation) throw cancellation;
+  return result;
+}
+
+function finishStep(record: StepRecord, status: StepRecord['status'], bytes?: number, message?: string): void {
+  const finishedAt = new Date();
+  record.status = status;
+  record.finishedAt = finishedAt.toISOString();
+  record.durationMs = finishedAt.getTime() - new Date(record.startedAt).getTime();
+  if (bytes !== undefined) record.bytes = bytes;
+  if (message !== undefined) record.message = message;
+}
+
+interface FailureLike {
+  type?: string;
+  message: string;
+  details?: unknown[];
+}
+
+/** The ApplicationFailure an activity threw, unwrapped from Temporal's ActivityFailure. */
+function rootFailure(err: unknown): FailureLike | undefined {
+  let current = err as { cause?: unknown; type?: string; message: string; details?: unknown[] } | undefined;
+  while (current?.cause && current.type === undefined) current = current.cause as typeof current;
+  if (!current) return undefined;
+  if (current.type === undefined && current.message) {
+    // Timeouts and other non-application failures: say which kind.
+    return { message: current.message };
+  }
+  return current;
+}
+
+function describeFailure(err: unknown): { status: StepRecord['status']; message: string } {
+  if (isCancellation(err)) return { status: 'cancelled', message: 'cancelled' };
+  const failure = rootFailure(err);
+  const message = failure?.message ?? (err as Error).message;
+  return { status: failure?.type === BACKUP_REJECTED ? 'failed' : 'error', message };
+}
+
+function describeSource(input: DrillInput): string {
+  const source = input.source as Partial<DrillInput['source']> | undefined;
+  if (!source?.path) return 'unknown source';
+  return source.pattern ? `file://${source.path.replace(/\/$/, '')}/${source.pattern}` : `file://${source.path}`;
+}
+
+function fallbackInput(request: DrillRequest): DrillInput {
+  const raw = (request ?? {}) as Partial<DrillInput>;
+  return {
+    engine: 'postgres',
+    format: 'auto',
+    sandbox: { kind: 'local' },
+    checks: { minTables: 1, minRows: 1 },
+    ...raw,
+    source: raw.source && typeof raw.source === 'object' ? raw.source : { kind: 'file', path: '(missing)' },
+  } as DrillInput;
+}
+
+function summarize(result: DrillResult, sourceUri: string): string {
+  const took = formatDuration(result.durationMs);
+  if (result.outcome === 'passed') {
+    const size = result.backup ? `, ${formatBytes(result.backup.sizeBytes)}` : '';
+    return `PASSED: ${result.engine} backup ${sourceUri}${size} restored in ${took}: ${formatCount(result.tableCount)} tables, ${formatCount(result.totalRows)} rows`;
+  }
+  return `${result.outcome.toUpperCase()} at ${result.failedStep}: ${result.reason} (${sourceUri}, ${took})`;
+}
