@@ -21,6 +21,10 @@ export interface Config {
   toolsDir: string;
   /** Directory holding pg_restore/psql/initdb for local PostgreSQL sandboxes. */
   postgresBinDir: string | undefined;
+  /** Parent directory of local sandboxes; the OS temp dir when unset. */
+  sandboxRootDir: string | undefined;
+  /** Names this worker host's task queue; the host name when unset. */
+  workerId: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,6 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.RESTORE_DRILL_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     toolsDir: path.resolve(env.RESTORE_DRILL_TOOLS_DIR ?? path.join(PROJECT_ROOT, '.tools')),
     postgresBinDir: env.RESTORE_DRILL_PG_BIN || undefined,
+    sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
+    workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
   };
 }
 

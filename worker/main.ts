@@ -17,8 +17,9 @@ const worker = await createDrillWorker({
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
   db: history.db,
-  workerId: process.env.RESTORE_DRILL_WORKER_ID,
+  workerId: config.workerId,
   postgresBinDir: config.postgresBinDir,
+  sandboxRootDir: config.sandboxRootDir,
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
 console.log(`worker: polling ${config.taskQueue} and ${worker.hostTaskQueue} on ${config.temporalAddress}`);

@@ -14,6 +14,10 @@ export const SANDBOX_MARKER_FILE = 'sandbox.json';
 /** After this, a reaper may destroy the sandbox even if nobody said its drill ended. */
 const SANDBOX_TTL_MS = 24 * 60 * 60 * 1000;
 const SANDBOX_DATABASE = 'restored';
+/** Unix socket paths are limited to 107 bytes (sun_path); longer sandbox paths need a short one. */
+const MAX_SOCKET_PATH = 107;
+const SOCKET_FILE_LENGTH = '/.s.PGSQL.65535'.length;
+const SHORT_SOCKET_PREFIX = 'restore-drill-socket-';
 
 export interface LocalSandboxOptions {
   /** Task queue polled only by this host's worker (see worker/worker.ts). */
@@ -49,6 +53,8 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
   const account = await sandboxAccount();
   const rootDir = options.rootDir ?? os.tmpdir();
   const dir = await fs.mkdtemp(path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`));
+  const nestedSocketDir = path.join(dir, 'socket');
+  const socketDir = nestedSocketDir.length + SOCKET_FILE_LENGTH <= MAX_SOCKET_PATH ? nestedSocketDir : await fs.mkdtemp(path.join(os.tmpdir(), SHORT_SOCKET_PREFIX));
   const handle: SandboxHandle = {
     kind: 'local',
     drillId,
@@ -56,7 +62,7 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     hostTaskQueue: options.hostTaskQueue,
     dir,
     dataDir: path.join(dir, 'data'),
-    socketDir: path.join(dir, 'socket'),
+    socketDir,
     workDir: path.join(dir, 'work'),
     // Only names the socket file (the server has no TCP listener); random so that two sandboxes
     // never look alike in process lists.
@@ -68,7 +74,8 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
   try {
     await fs.chmod(dir, 0o700);
     for (const sub of [handle.dataDir, handle.socketDir]) {
-      await fs.mkdir(sub, { mode: 0o700 });
+      await fs.mkdir(sub, { mode: 0o700, recursive: true });
+      await fs.chmod(sub, 0o700);
       await fs.chown(sub, account.uid, account.gid);
     }
     // The work dir stays the worker's: it holds plaintext copies the worker itself writes.
@@ -77,7 +84,7 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     await fs.writeFile(path.join(dir, SANDBOX_MARKER_FILE), JSON.stringify(marker, null, 2), { mode: 0o600 });
     await fs.chown(dir, account.uid, account.gid);
   } catch (err) {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeLocalSandbox(handle);
     throw err;
   }
   return handle;
@@ -87,6 +94,10 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
 export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
   if (!path.basename(handle.dir).startsWith(SANDBOX_DIR_PREFIX)) {
     throw new Error(`refusing to delete ${handle.dir}: not a sandbox directory`);
+  }
+  if (!handle.socketDir.startsWith(handle.dir + path.sep)) {
+    if (!path.basename(handle.socketDir).startsWith(SHORT_SOCKET_PREFIX)) throw new Error(`refusing to delete ${handle.socketDir}: not a sandbox socket directory`);
+    await fs.rm(handle.socketDir, { recursive: true, force: true });
   }
   await fs.rm(handle.dir, { recursive: true, force: true, maxRetries: 3 });
 }
@@ -117,5 +128,5 @@ export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir())
 }
 
 function safeName(drillId: string): string {
-  return drillId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
+  return drillId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
 }

@@ -23,8 +23,8 @@ export interface HistoryPostgres {
   stop(): Promise<void>;
 }
 
-export async function startHistoryPostgres(options: { dataDir: string; logFile: string; postgresBinDir?: string }): Promise<HistoryPostgres> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, origin: 'DATABASE_URL', stop: async () => {} };
+export async function startHistoryPostgres(options: { dataDir: string; logFile: string; postgresBinDir?: string; ignoreDatabaseUrl?: boolean }): Promise<HistoryPostgres> {
+  if (process.env.DATABASE_URL && !options.ignoreDatabaseUrl) return { url: process.env.DATABASE_URL, origin: 'DATABASE_URL', stop: async () => {} };
 
   const bins = await findPostgresBinaries(options.postgresBinDir);
   const account = await sandboxAccount();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
-const REQUIRED_TOOLS = ['initdb', 'pg_ctl', 'pg_restore', 'psql'] as const;
+const REQUIRED_TOOLS = ['initdb', 'pg_ctl', 'pg_restore', 'psql', 'pg_dump'] as const;
 export type PostgresTool = (typeof REQUIRED_TOOLS)[number];
 
 export interface PostgresBinaries {

@@ -1,0 +1,116 @@
+/**
+ * One test file's slice of the shared services: its own history database (migrated), task queue,
+ * sandbox directory and in-process worker, plus helpers to run drills and inspect what they left.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import type { DrillRequest, DrillResult } from '../../core/drill.js';
+import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
+import { RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
+import { createDrillWorker, type DrillWorker } from '../../worker/worker.js';
+
+export interface DrillTestEnv {
+  name: string;
+  temporalAddress: string;
+  taskQueue: string;
+  workerId: string;
+  databaseUrl: string;
+  sandboxRoot: string;
+  fixturesDir: string;
+  scratchDir: string;
+  history: HistoryDatabase;
+  client: Client;
+  fixture(name: string): string;
+  startDrill(request: DrillRequest, drillId?: string): Promise<WorkflowHandle>;
+  runDrill(request: DrillRequest): Promise<DrillResult>;
+  /** Runs SQL against this file's history database. */
+  query<T extends object>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function createDrillTestEnv(name: string, options: { inProcessWorker?: boolean } = {}): Promise<DrillTestEnv> {
+  const suffix = randomBytes(3).toString('hex');
+  const temporalAddress = inject('temporalAddress');
+  const scratchDir = inject('scratchDir');
+  const databaseName = `test_${name.replace(/\W/g, '_')}_${suffix}`;
+  const admin = postgres(inject('historyAdminUrl'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${databaseName}`);
+  await admin.end();
+  const databaseUrl = inject('historyAdminUrl').replace(/\/postgres$/, `/${databaseName}`);
+  await migrateHistoryDatabase(databaseUrl);
+  const history = openHistoryDatabase(databaseUrl);
+  const raw = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+
+  const sandboxRoot = path.join(scratchDir, `sandboxes-${name}-${suffix}`);
+  fs.mkdirSync(sandboxRoot, { mode: 0o755 });
+  const taskQueue = `test-${name}-${suffix}`;
+  const workerId = `host-${suffix}`;
+
+  let worker: DrillWorker | undefined;
+  let running: Promise<void> | undefined;
+  if (options.inProcessWorker !== false) {
+    worker = await createDrillWorker({
+      address: temporalAddress,
+      namespace: 'default',
+      taskQueue,
+      db: history.db,
+      workerId,
+      sandboxRootDir: sandboxRoot,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    running = worker.run();
+  }
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+
+  const env: DrillTestEnv = {
+    name,
+    temporalAddress,
+    taskQueue,
+    workerId,
+    databaseUrl,
+    sandboxRoot,
+    fixturesDir: inject('fixturesDir'),
+    scratchDir,
+    history,
+    client,
+    fixture: (file) => path.join(inject('fixturesDir'), file),
+    startDrill: (request, drillId) =>
+      client.workflow.start(RESTORE_DRILL_WORKFLOW, { taskQueue, workflowId: drillId ?? `drill-${name}-${randomBytes(4).toString('hex')}`, args: [request] }),
+    runDrill: async (request) => (await env.startDrill(request)).result(),
+    query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
+    close: async () => {
+      worker?.shutdown();
+      await running;
+      await connection.close();
+      await raw.end();
+      await history.close();
+    },
+  };
+  return env;
+}
+
+/** Asserts that no sandbox directory, server process or socket of this env survived. */
+export function sandboxLeftovers(sandboxRoot: string): string[] {
+  const leftovers = fs.readdirSync(sandboxRoot).map((entry) => `directory ${path.join(sandboxRoot, entry)}`);
+  const processes = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(sandboxRoot));
+  return [...leftovers, ...processes.map((p) => `process ${p.trim()}`)];
+}
+
+/** A copy of a fixture, for tests that damage it. */
+export function scratchCopy(env: DrillTestEnv, fixture: string, name: string): string {
+  const target = path.join(env.scratchDir, `${env.name}-${randomBytes(3).toString('hex')}-${name}`);
+  fs.copyFileSync(env.fixture(fixture), target);
+  return target;
+}
+
+export function postgresRequest(file: string, extra: Partial<DrillRequest> = {}): DrillRequest {
+  return { engine: 'postgres', source: { kind: 'file', path: file }, ...extra };
+}
