@@ -12,6 +12,12 @@ import type { HistoryDb } from '../db/client.js';
 import { bytesProgressSignal } from '../workflows/definitions.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
+/**
+ * Cancellation reaches an activity only with a heartbeat's response; the SDK's default throttle
+ * (80% of the heartbeat timeout) would let a cancelled restore run on for ~16 s.
+ */
+const HEARTBEAT_FLUSH_INTERVAL = '2 seconds';
+
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface DrillWorkerOptions {
@@ -59,12 +65,14 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     taskQueue: options.taskQueue,
     ...workflowSource,
     activities,
+    maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
   });
   const hostWorker = await Worker.create({
     connection: nativeConnection,
     namespace: options.namespace,
     taskQueue: hostTaskQueue,
     activities,
+    maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
   });
 
   return {

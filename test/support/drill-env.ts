@@ -7,12 +7,16 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import type { DrillRequest, DrillResult } from '../../core/drill.js';
 import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
 import { RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
 import { createDrillWorker, type DrillWorker } from '../../worker/worker.js';
+
+// Worker lifecycle chatter drowns test output; warnings (failed activities) still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export interface DrillTestEnv {
   name: string;
@@ -95,13 +99,29 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
   return env;
 }
 
-/** Asserts that no sandbox directory, server process or socket of this env survived. */
+/**
+ * What survived of this env's sandboxes: directories, server processes (their command line names
+ * the data dir) and restore tools still running as children of this process.
+ */
 export function sandboxLeftovers(sandboxRoot: string): string[] {
   const leftovers = fs.readdirSync(sandboxRoot).map((entry) => `directory ${path.join(sandboxRoot, entry)}`);
-  const processes = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+  const processes = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.includes(sandboxRoot));
-  return [...leftovers, ...processes.map((p) => `process ${p.trim()}`)];
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, ppid, command, ...args]) => {
+      const line = [command, ...args].join(' ');
+      const isOurTool = Number(ppid) === process.pid && /(^|\/)(psql|pg_restore|initdb|pg_ctl)$/.test(command ?? '');
+      return Number(pid) !== process.pid && (line.includes(sandboxRoot) || isOurTool);
+    });
+  return [...leftovers, ...processes.map((p) => `process ${p.join(' ')}`)];
+}
+
+/** A valid plain dump that takes `seconds` to restore: time to cancel it or kill its worker. */
+export function slowPlainDump(env: DrillTestEnv, seconds: number): string {
+  const file = scratchCopy(env, 'good.sql', `slow-${seconds}s.sql`);
+  const text = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, text.replace('-- PostgreSQL database dump complete', `SELECT pg_sleep(${seconds});\n\n-- PostgreSQL database dump complete`));
+  return file;
 }
 
 /** A copy of a fixture, for tests that damage it. */

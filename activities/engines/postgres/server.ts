@@ -3,6 +3,7 @@
  * socket, stop with prejudice. Durability settings are off because the cluster lives for one drill;
  * the benchmark's hand-written baseline uses the same settings so the comparison stays fair.
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
@@ -103,12 +104,21 @@ function sandboxEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * A server started through pg_ctl is re-parented to PID 1; in containers whose init reaps lazily
+ * it lingers as a zombie for seconds after exiting, so a zombie counts as dead.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
