@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { progressQuery, RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
+import { FIXTURE_FILES } from '../support/fixtures.js';
+import { createDrillTestEnv, postgresRequest, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { eventually } from '../support/wait.js';
+
+let env: DrillTestEnv;
+beforeAll(async () => {
+  env = await createDrillTestEnv('replay');
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+/**
+ * Guards future edits of the workflow: every drill history this run produced (here and, when they
+ * finished first, in the other test files) must replay through today's workflow code.
+ */
+it('drill histories replay without determinism errors', async () => {
+  const own: WorkflowHandle[] = [];
+  for (const request of [postgresRequest(env.fixture(FIXTURE_FILES.custom)), postgresRequest(env.fixture(FIXTURE_FILES.emptyDatabase)), postgresRequest(`${env.scratchDir}/missing.dump`)]) {
+    const handle = await env.startDrill(request);
+    await handle.result();
+    own.push(handle);
+  }
+  const cancelled = await env.startDrill(postgresRequest(slowPlainDump(env, 60)));
+  await eventually('the restore to start', async () => (await cancelled.query(progressQuery)).step === 'restore');
+  await cancelled.cancel();
+  await cancelled.result().catch(() => undefined);
+  own.push(cancelled);
+
+  const histories = [];
+  for await (const execution of env.client.workflow.list({ query: `WorkflowType = '${RESTORE_DRILL_WORKFLOW}' AND ExecutionStatus != 'Running'` })) {
+    histories.push({ workflowId: execution.workflowId, history: await env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory() });
+  }
+  for (const handle of own) expect(histories.map((h) => h.workflowId)).toContain(handle.workflowId);
+
+  const results = Worker.runReplayHistories({ workflowBundle: { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') } }, histories);
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of results) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+  expect(replayed).toBe(histories.length);
+});

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../core/config.js';
+import type { DrillResult } from '../../core/drill.js';
+import { progressQuery } from '../../workflows/definitions.js';
+import { FIXTURE_TABLES } from '../support/fixtures.js';
+import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { eventually } from '../support/wait.js';
+
+let env: DrillTestEnv;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  env = await createDrillTestEnv('crash', { inProcessWorker: false });
+});
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await env?.close();
+});
+
+/** The real worker entry point, as `npm start` runs it, with its output kept for diagnosis. */
+function startWorkerProcess(logName: string): ChildProcess {
+  const log = fs.openSync(path.join(env.scratchDir, `${env.name}-${logName}.log`), 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      DATABASE_URL: env.databaseUrl,
+      RESTORE_DRILL_TASK_QUEUE: env.taskQueue,
+      RESTORE_DRILL_WORKER_ID: env.workerId,
+      RESTORE_DRILL_SANDBOX_DIR: env.sandboxRoot,
+    },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  workers.push(child);
+  return child;
+}
+
+it('a worker killed mid-restore is replaced and the drill still reaches a verdict, with nothing left behind', async () => {
+  const first = startWorkerProcess('first');
+  const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 5)));
+  await eventually('the restore to be running', async () => (await handle.query(progressQuery)).step === 'restore', 60_000);
+  await new Promise((r) => setTimeout(r, 1500));
+
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const sandboxesAfterKill = sandboxLeftovers(env.sandboxRoot).filter((l) => l.startsWith('directory'));
+  expect(sandboxesAfterKill).toHaveLength(1);
+
+  startWorkerProcess('second');
+  const result: DrillResult = await handle.result();
+
+  expect(result.outcome).toBe('passed');
+  expect(Object.fromEntries(result.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]))).toEqual(FIXTURE_TABLES);
+  const steps = await env.query<{ name: string; status: string }>('SELECT name, status FROM drill_steps WHERE drill_id = $1 ORDER BY position', [handle.workflowId]);
+  expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual(['locate:passed', 'provision:passed', 'restore:passed', 'inspect:passed', 'teardown:passed', 'report:passed']);
+  const [drill] = await env.query<{ outcome: string; table_count: number }>('SELECT outcome, table_count FROM drills WHERE id = $1', [handle.workflowId]);
+  expect(drill).toEqual({ outcome: 'passed', table_count: 4 });
+
+  // The restore ran twice: the history shows the retried attempt.
+  const history = await handle.fetchHistory();
+  const restoreAttempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+  expect(restoreAttempts?.length).toBeGreaterThanOrEqual(1);
+
+  await eventually('the killed worker\'s orphaned tools to exit', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
+});
