@@ -155,7 +155,7 @@ const cases: RejectCase[] = [
     },
     failedStep: 'locate',
     checks: ['freshness'],
-    reason: /no backup newer than the max age of 36h.*3d|no backup newer than the max age of 36h00m.*72h/,
+    reason: /^no backup newer than the max age of 36h00m: the newest, .*stale\.dump, is 72h00m old$/,
   },
   {
     label: 'a genuine restore error among harmless role errors',

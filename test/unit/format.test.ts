@@ -1,0 +1,48 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { sniffPostgresBackup } from '../../activities/engines/postgres/format.js';
+
+describe('sniffPostgresBackup', () => {
+  it('recognises pg_dump formats by content', () => {
+    expect(sniffPostgresBackup(Buffer.from('PGDMP\x01\x0e\x00'))).toEqual({ kind: 'postgres', format: 'custom', compression: 'none' });
+    expect(sniffPostgresBackup(Buffer.from('--\n-- PostgreSQL database dump\n--\n'))).toEqual({ kind: 'postgres', format: 'plain', compression: 'none' });
+    expect(sniffPostgresBackup(Buffer.from('\\restrict abc\nSET statement_timeout = 0;\n'))).toEqual({ kind: 'postgres', format: 'plain', compression: 'none' });
+    expect(sniffPostgresBackup(gzipSync('PGDMP\x01\x0e'))).toEqual({ kind: 'postgres', format: 'custom', compression: 'gzip' });
+  });
+
+  it('recognises a pg_dump tar archive by its first member', () => {
+    const header = Buffer.alloc(1024);
+    header.write('toc.dat', 0, 'latin1');
+    header.write('ustar', 257, 'latin1');
+    expect(sniffPostgresBackup(header)).toEqual({ kind: 'postgres', format: 'tar', compression: 'none' });
+    const otherTar = Buffer.alloc(1024);
+    otherTar.write('etc/passwd', 0, 'latin1');
+    otherTar.write('ustar', 257, 'latin1');
+    expect(sniffPostgresBackup(otherTar).kind).toBe('foreign');
+  });
+
+  it('reads the beginning of a gzip stream that is cut off', () => {
+    const compressed = gzipSync(Buffer.concat([Buffer.from('-- PostgreSQL database dump\n'), Buffer.alloc(200_000, 'x')]));
+    expect(sniffPostgresBackup(compressed.subarray(0, 200))).toMatchObject({ kind: 'postgres', format: 'plain', compression: 'gzip' });
+  });
+
+  it.each([
+    ['', /empty file/],
+    ['<!DOCTYPE html><html><body>Not Found</body></html>', /HTML/],
+    ['{"error":"AccessDenied"}', /JSON/],
+    ['-- MySQL dump 10.13  Distrib 8.0.36\n', /MySQL\/MariaDB/],
+    ['Hello, this is a README\n', /does not start like SQL/],
+  ])('explains what %j is instead', (content, description) => {
+    const sniffed = sniffPostgresBackup(Buffer.from(content));
+    expect(sniffed.kind).toBe('foreign');
+    expect(sniffed.kind === 'foreign' && sniffed.description).toMatch(description);
+  });
+
+  it('names other compressions it cannot read yet', () => {
+    const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0]);
+    const sniffed = sniffPostgresBackup(zstd);
+    expect(sniffed.kind === 'foreign' && sniffed.description).toMatch(/zstd-compressed/);
+    const binary = Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00]);
+    expect(sniffPostgresBackup(binary)).toMatchObject({ kind: 'foreign' });
+  });
+});
