@@ -1,6 +1,3 @@
-import { listCommand } from './commands/list.js';
-import { runCommand } from './commands/run.js';
-import { showCommand } from './commands/show.js';
 import { CliError, EXIT_USAGE_OR_INFRA } from './exit-codes.js';
 
 const USAGE = `Usage: drill <command> [options]
@@ -13,7 +10,13 @@ Commands:
 Run "drill <command> --help" for a command's options.
 Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.`;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { run: runCommand, list: listCommand, show: showCommand };
+type Command = (args: string[]) => Promise<number>;
+// Loaded on demand: the Temporal client alone takes a few hundred milliseconds to import.
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  list: async () => (await import('./commands/list.js')).listCommand,
+  show: async () => (await import('./commands/show.js')).showCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -21,9 +24,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : EXIT_USAGE_OR_INFRA;
   }
-  const command = commands[name];
-  if (!command) throw new CliError(`unknown command "${name}"\n\n${USAGE}`);
-  return command(rest);
+  const load = commands[name];
+  if (!load) throw new CliError(`unknown command "${name}"\n\n${USAGE}`);
+  return (await load())(rest);
 }
 
 let exitCode: number;

@@ -10,6 +10,18 @@ import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  try {
+    await registerMissing(connection, namespace);
+  } catch (err) {
+    // Hosted namespaces (Temporal Cloud) refuse the operator API: attributes are added there by
+    // an administrator, and a worker must still start.
+    console.warn(
+      `could not register search attributes ${Object.values(SEARCH_ATTRIBUTES).map((k) => `${k.name} (Keyword)`).join(', ')} in namespace "${namespace}": ${(err as Error).message}. Register them with your Temporal admin tooling.`,
+    );
+  }
+}
+
+async function registerMissing(connection: Connection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
   for (const key of Object.values(SEARCH_ATTRIBUTES)) {

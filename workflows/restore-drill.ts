@@ -12,6 +12,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -33,8 +34,13 @@ const LOCATE_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/**
+ * Cancellation waits for provisioning to finish: a sandbox created after the workflow stopped
+ * waiting would never be torn down by it.
+ */
 const PROVISION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
@@ -161,7 +167,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
       if (inspectStep) Object.assign(inspectStep, { status: 'failed', message: failed.message });
     }
   } catch (err) {
-    failedStep = steps.at(-1)?.name ?? 'locate';
+    failedStep = steps.at(-1)?.name ?? null;
     if (isCancellation(err)) {
       outcome = 'cancelled';
       reason = 'the drill was cancelled';
@@ -231,6 +237,13 @@ function finishStep(record: StepRecord, status: StepRecord['status'], bytes?: nu
   if (message !== undefined) record.message = message;
 }
 
+const TIMEOUT_NAMES: Record<string, string> = {
+  START_TO_CLOSE: 'start-to-close timeout',
+  SCHEDULE_TO_START: 'no worker picked it up',
+  SCHEDULE_TO_CLOSE: 'schedule-to-close timeout',
+  HEARTBEAT: 'no heartbeat',
+};
+
 interface FailureLike {
   type?: string;
   message: string;
@@ -242,9 +255,8 @@ function rootFailure(err: unknown): FailureLike | undefined {
   let current = err as { cause?: unknown; type?: string; message: string; details?: unknown[] } | undefined;
   while (current?.cause && current.type === undefined) current = current.cause as typeof current;
   if (!current) return undefined;
-  if (current.type === undefined && current.message) {
-    // Timeouts and other non-application failures: say which kind.
-    return { message: current.message };
+  if (current instanceof TimeoutFailure) {
+    return { message: `timed out (${TIMEOUT_NAMES[current.timeoutType ?? ''] ?? 'timeout'}): the worker may have been lost` };
   }
   return current;
 }

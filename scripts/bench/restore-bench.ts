@@ -97,8 +97,8 @@ async function ensureDataset(bins: Awaited<ReturnType<typeof findPostgresBinarie
       const e = round * 250_000;
       await sql.unsafe(`
         INSERT INTO users SELECT g, 'user' || g || '@example.test', 'User ' || g, now() - g * interval '1 minute' FROM generate_series(${u + 1}, ${u + 20_000}) g;
-        INSERT INTO orders SELECT g, 1 + (g * 7919) % ${u + 20_000}, (ARRAY['new','paid','shipped','returned'])[1 + g % 4], (g % 100000) / 100.0, now() - g * interval '1 second' FROM generate_series(${o + 1}, ${o + 100_000}) g;
-        INSERT INTO line_items SELECT 1 + g / 3 + ${o}, g % 3, 'SKU-' || (g % 5000), 1 + g % 9, (g % 20000) / 100.0 FROM generate_series(0, 299_999) g;
+        INSERT INTO orders SELECT g, 1 + (g::bigint * 7919) % ${u + 20_000}, (ARRAY['new','paid','shipped','returned'])[1 + g % 4], (g % 100000) / 100.0, now() - g * interval '1 second' FROM generate_series(${o + 1}, ${o + 100_000}) g;
+        INSERT INTO line_items SELECT 1 + g / 3 + ${o}, g % 3, 'SKU-' || (g % 5000), 1 + g % 9, (g % 20000) / 100.0 FROM generate_series(0, 299999) g;
         INSERT INTO events SELECT g, 1 + g % ${u + 20_000}, (ARRAY['login','view','click','purchase'])[1 + g % 4], jsonb_build_object('page', '/p/' || (g % 977), 'ms', g % 3000, 'agent', 'bench-agent/' || (g % 13)), now() - g * interval '100 milliseconds' FROM generate_series(${e + 1}, ${e + 250_000}) g;
       `);
       const [{ size }] = (await sql.unsafe(`SELECT pg_database_size('bench') AS size`)) as unknown as [{ size: string }];

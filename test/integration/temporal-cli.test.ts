@@ -38,3 +38,18 @@ it('the real `temporal` CLI starts a drill that passes, and reads its progress a
   const [drill] = await env.query<{ outcome: string }>('SELECT outcome FROM drills WHERE id = $1', [drillId]);
   expect(drill?.outcome).toBe('passed');
 });
+
+it('a malformed request started from the `temporal` CLI ends in a recorded error naming the field', async () => {
+  const temporal = findTemporalCli(loadConfig().toolsDir) as string;
+  const drillId = `drill-bad-input-${Date.now()}`;
+  const common = ['--address', env.temporalAddress, '--namespace', 'default'];
+  const input = JSON.stringify({ engine: 'oracle', source: { kind: 'file', path: '/backups/x.dmp' } });
+  await execFileAsync(temporal, ['workflow', 'start', ...common, '--type', 'restoreDrill', '--task-queue', env.taskQueue, '--workflow-id', drillId, '--input', input]);
+  const result: DrillResult = await env.client.workflow.getHandle(drillId).result();
+
+  expect(result.outcome).toBe('error');
+  expect(result.failedStep).toBeNull();
+  expect(result.reason).toMatch(/^invalid drill request: engine: /);
+  const [drill] = await env.query<{ outcome: string; reason: string }>('SELECT outcome, reason FROM drills WHERE id = $1', [drillId]);
+  expect(drill).toEqual({ outcome: 'error', reason: result.reason });
+});

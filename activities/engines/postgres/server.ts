@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL server inside a local sandbox: initdb, start on the sandbox's private
+ * A throwaway PostgreSQL server inside a local sandbox: a fresh cluster, started on the sandbox's private
  * socket, stop with prejudice. Durability settings are off because the cluster lives for one drill;
  * the benchmark's hand-written baseline uses the same settings so the comparison stays fair.
  */
@@ -9,8 +9,10 @@ import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { runToolOrThrow, ToolFailedError } from '../../process.js';
 import type { PostgresBinaries } from './binaries.js';
+import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
 
-export const SANDBOX_SUPERUSER = 'postgres';
+export { SANDBOX_SUPERUSER };
+
 const START_TIMEOUT_SECONDS = 120;
 const IMMEDIATE_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -34,11 +36,7 @@ export function serverLogPath(sandbox: SandboxHandle): string {
 
 export async function startPostgresServer(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
   const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, env: sandboxEnv(), cwd: sandbox.dir };
-  await runToolOrThrow(
-    bins.path('initdb'),
-    ['-D', sandbox.dataDir, '-U', SANDBOX_SUPERUSER, '-A', 'trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'],
-    asSandboxUser,
-  );
+  await createClusterFiles(sandbox.dataDir, sandbox, bins, asSandboxUser);
   const options = [
     `-p ${sandbox.port}`,
     `-c unix_socket_directories=${sandbox.socketDir}`,
@@ -51,6 +49,7 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
     await runToolOrThrow(bins.path('pg_ctl'), ['-D', sandbox.dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', options, 'start'], asSandboxUser);
   } catch (err) {
     if (err instanceof ToolFailedError) {
+      await discardTemplate(sandbox, bins);
       const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
       throw new Error(`PostgreSQL sandbox server did not start: ${log || err.message}`);
     }
