@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { HistoryDb } from '../db/client.js';
 import { bytesProgressSignal } from '../workflows/definitions.js';
@@ -18,7 +18,7 @@ import { ensureSearchAttributes } from './search-attributes.js';
  */
 const HEARTBEAT_FLUSH_INTERVAL = '2 seconds';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface DrillWorkerOptions {
   address: string;
@@ -37,6 +37,11 @@ export interface DrillWorker {
   hostTaskQueue: string;
   run(): Promise<void>;
   shutdown(): void;
+}
+
+/** The workflow code workers run, bundled without webpack's build report in the log. */
+export function bundleDrillWorkflows() {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger });
 }
 
 export function hostTaskQueueFor(taskQueue: string, workerId: string): string {
@@ -58,12 +63,13 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
   });
 
-  const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
+  const workflowBundle = options.workflowBundle ?? (await bundleDrillWorkflows());
   const sharedWorker = await Worker.create({
     connection: nativeConnection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...workflowSource,
+    workflowBundle,
     activities,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
   });
@@ -92,3 +98,12 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     },
   };
 }
+
+const bundlerLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};

@@ -7,14 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../core/config.js';
 import { startHistoryPostgres } from '../../scripts/services/history-postgres.js';
 import { freePort } from '../../scripts/services/ports.js';
 import { startTemporalServer } from '../../scripts/services/temporal-server.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
-import { WORKFLOWS_PATH } from '../../worker/worker.js';
+import { bundleDrillWorkflows } from '../../worker/worker.js';
 import { makeFixtures } from './fixtures.js';
 
 declare module 'vitest' {
@@ -36,7 +35,7 @@ export default async function setup(project: TestProject) {
   const [temporal, history, bundle] = await Promise.all([
     startTemporalServer({ toolsDir: config.toolsDir, port: await freePort(), uiPort: await freePort(), logFile: path.join(scratchDir, 'temporal.log'), namespace: config.temporalNamespace }),
     startHistoryPostgres({ dataDir: scratchDir, logFile: path.join(scratchDir, 'history-postgres.log'), postgresBinDir: config.postgresBinDir, ignoreDatabaseUrl: true }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleDrillWorkflows(),
   ]);
   const connection = await Connection.connect({ address: temporal.address });
   await ensureSearchAttributes(connection, config.temporalNamespace);
@@ -59,12 +58,3 @@ export default async function setup(project: TestProject) {
     fs.rmSync(scratchDir, { recursive: true, force: true });
   };
 }
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
