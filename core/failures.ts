@@ -6,3 +6,10 @@
  */
 export const BACKUP_REJECTED = 'BackupRejected';
 export const INVALID_REQUEST = 'InvalidRequest';
+
+/**
+ * How a finished drill that did not pass ends its workflow execution: as Failed, so that a bad
+ * backup shows red in the Temporal Web UI, with the full DrillResult as the failure's details.
+ */
+export const BACKUP_FAILED_VERIFICATION = 'BackupFailedVerification';
+export const DRILL_ERROR = 'DrillError';

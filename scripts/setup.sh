@@ -49,6 +49,9 @@ else
   pg_tools_present || { say "PostgreSQL tools still missing after install"; exit 1; }
 fi
 
+# Go's official tarball lives outside the default PATH of non-login shells.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+
 # Temporal CLI: nothing to do when a server is given, or a CLI is on PATH or already built.
 if [ -n "${TEMPORAL_ADDRESS:-}" ]; then
   say "Temporal: using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"

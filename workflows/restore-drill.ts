@@ -11,6 +11,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   TimeoutFailure,
   upsertMemo,
@@ -22,7 +23,7 @@ import type { DrillActivities } from '../activities/index.js';
 import type { BackupRef, Check, DrillInput, DrillProgress, DrillRequest, DrillResult, Outcome, SandboxHandle, StepName, StepRecord, TableStat } from '../core/drill.js';
 import { drillInputSchema } from '../core/drill.js';
 import { formatBytes, formatCount, formatDuration } from '../core/duration.js';
-import { BACKUP_REJECTED, INVALID_REQUEST } from '../core/failures.js';
+import { BACKUP_FAILED_VERIFICATION, BACKUP_REJECTED, DRILL_ERROR, INVALID_REQUEST } from '../core/failures.js';
 import { bytesProgressSignal, progressQuery, SEARCH_ATTRIBUTES } from './definitions.js';
 
 const NON_RETRYABLE = [BACKUP_REJECTED, INVALID_REQUEST];
@@ -112,6 +113,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     steps.push(record);
     Object.assign(progress, { step: name, stepStartedAt: record.startedAt, bytesDone: 0, bytesTotal: null });
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: name }]);
+    setCurrentDetails(`${input.engine} drill of ${sourceUri}: ${name}…`);
     await CancellationScope.nonCancellable(recordProgress);
     try {
       const result = await run();
@@ -222,9 +224,15 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     { key: SEARCH_ATTRIBUTES.outcome, value: outcome },
     { key: SEARCH_ATTRIBUTES.step, value: failedStep ?? 'done' },
   ]);
-  upsertMemo({ summary: summarize(result, sourceUri) });
-  // Re-raised so the execution shows as Canceled in the Temporal UI, after the record is written.
+  const summary = summarize(result, sourceUri);
+  upsertMemo({ summary });
+  setCurrentDetails(summary);
+  // The record is written; now the execution's status tells the verdict in the Temporal UI:
+  // Completed = passed, Failed = failed or error (result in the failure's details), Canceled.
   if (cancellation) throw cancellation;
+  if (outcome !== 'passed') {
+    throw ApplicationFailure.create({ type: outcome === 'failed' ? BACKUP_FAILED_VERIFICATION : DRILL_ERROR, message: summary, nonRetryable: true, details: [result] });
+  }
   return result;
 }
 

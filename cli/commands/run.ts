@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { ENGINES, POSTGRES_FORMATS, type DrillRequest, type DrillResult } from '../../core/drill.js';
+import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { hasGlobChars } from '../../core/glob.js';
 import { progressQuery, RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
@@ -47,6 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       taskQueue: temporal.taskQueue,
       workflowId: drillId,
       args: [request],
+      staticSummary: `${request.engine} drill of ${request.source.pattern ? `${request.source.path}/${request.source.pattern}` : request.source.path}`,
     });
     const startedAt = Date.now();
     const showProgress = Boolean(process.stderr.isTTY);
@@ -54,7 +56,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const ticker = showProgress ? startProgressTicker(() => handle.query(progressQuery), startedAt) : undefined;
     let result: DrillResult;
     try {
-      result = await handle.result();
+      result = await awaitDrillResult(handle.result());
     } catch (err) {
       if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) {
         report(values.json, { drillId, outcome: 'cancelled', reason: 'the drill was cancelled' }, `Drill ${drillId}: CANCELLED`);

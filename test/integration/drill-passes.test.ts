@@ -44,6 +44,9 @@ describe('good PostgreSQL backups pass with exact row counts', () => {
     expect(steps.map((s) => s.name)).toEqual(['locate', 'provision', 'restore', 'inspect', 'teardown', 'report']);
     expect(steps.every((s) => s.status === 'passed' && s.duration_ms >= 0)).toBe(true);
 
+    const description = await env.client.workflow.getHandle(result.drillId).describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(description.searchAttributes.Outcome).toEqual(['passed']);
     expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
   });
 

@@ -191,6 +191,11 @@ describe('bad backups fail with a reason naming the step', () => {
     const [step] = await env.query<{ status: string; message: string }>('SELECT status, message FROM drill_steps WHERE drill_id = $1 AND name = $2', [result.drillId, testCase.failedStep]);
     expect(step?.status).toBe('failed');
 
+    // A bad backup stands out in the Temporal Web UI: the execution is Failed, with the verdict as its message.
+    const description = await env.client.workflow.getHandle(result.drillId).describe();
+    expect(description.status.name).toBe('FAILED');
+    expect(description.searchAttributes.Outcome).toEqual(['failed']);
+
     expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
   });
 });

@@ -24,7 +24,8 @@ it('drill histories replay without determinism errors', async () => {
   const own: WorkflowHandle[] = [];
   for (const request of [postgresRequest(env.fixture(FIXTURE_FILES.custom)), postgresRequest(env.fixture(FIXTURE_FILES.emptyDatabase)), postgresRequest(`${env.scratchDir}/missing.dump`)]) {
     const handle = await env.startDrill(request);
-    await handle.result();
+    // Drills that do not pass end as Failed executions; their histories are what matters here.
+    await handle.result().catch(() => undefined);
     own.push(handle);
   }
   const cancelled = await env.startDrill(postgresRequest(slowPlainDump(env, 60)));

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
+import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { findTemporalCli } from '../../scripts/services/temporal-server.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { createDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
@@ -45,7 +46,9 @@ it('a malformed request started from the `temporal` CLI ends in a recorded error
   const common = ['--address', env.temporalAddress, '--namespace', 'default'];
   const input = JSON.stringify({ engine: 'oracle', source: { kind: 'file', path: '/backups/x.dmp' } });
   await execFileAsync(temporal, ['workflow', 'start', ...common, '--type', 'restoreDrill', '--task-queue', env.taskQueue, '--workflow-id', drillId, '--input', input]);
-  const result: DrillResult = await env.client.workflow.getHandle(drillId).result();
+  const handle = env.client.workflow.getHandle(drillId);
+  const result = await awaitDrillResult(handle.result());
+  expect((await handle.describe()).status.name).toBe('FAILED');
 
   expect(result.outcome).toBe('error');
   expect(result.failedStep).toBeNull();

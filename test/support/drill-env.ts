@@ -11,6 +11,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import type { DrillRequest, DrillResult } from '../../core/drill.js';
+import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
 import { RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
 import { createDrillWorker, type DrillWorker } from '../../worker/worker.js';
@@ -86,7 +87,7 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
     fixture: (file) => path.join(inject('fixturesDir'), file),
     startDrill: (request, drillId) =>
       client.workflow.start(RESTORE_DRILL_WORKFLOW, { taskQueue, workflowId: drillId ?? `drill-${name}-${randomBytes(4).toString('hex')}`, args: [request] }),
-    runDrill: async (request) => (await env.startDrill(request)).result(),
+    runDrill: async (request) => awaitDrillResult((await env.startDrill(request)).result()),
     query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
     close: async () => {
       worker?.shutdown();

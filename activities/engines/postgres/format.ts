@@ -35,7 +35,7 @@ export function sniffPostgresBackup(head: Buffer): Sniffed {
       return { kind: 'foreign', description: `a gzip stream that cannot be decompressed (${(err as Error).message})` };
     }
     const innerSniff = sniffUncompressed(inner);
-    if (innerSniff.kind === 'foreign') return { kind: 'foreign', description: `gzip-compressed ${innerSniff.description}` };
+    if (innerSniff.kind === 'foreign') return { kind: 'foreign', description: `gzip-compressed: ${innerSniff.description}` };
     return { ...innerSniff, compression: 'gzip' };
   }
   return sniffUncompressed(head);
