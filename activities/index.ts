@@ -69,6 +69,11 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Runs on the shared queue; names the queue of the host that picked it up. */
+    async claimSandboxHost(): Promise<string> {
+      return deps.hostTaskQueue;
+    },
+
     async provisionSandbox(input: { drillId: string; engine: Engine }): Promise<SandboxHandle> {
       const bins = await findPostgresBinaries(deps.postgresBinDir);
       // A previous attempt may have died after creating its sandbox but before reporting it.

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import type { Readable } from 'node:stream';
 
 const TAIL_LINES = 20;
-const MAX_ERROR_LINES = 2000;
+/** Real dumps can produce tens of thousands of harmless owner/grant errors; keep them all. */
+const MAX_ERROR_LINES = 100_000;
 /** Lines an error report pulls in after an error line: pg_restore prints "Command was: …" there. */
 const ERROR_CONTEXT_LINES = 1;
 
@@ -57,6 +58,12 @@ export function lastMeaningfulLine(run: ToolRun): string {
 /** Runs a tool to completion; never rejects for a non-zero exit (callers decide what it means). */
 export function runTool(command: string, args: string[], options: ToolOptions = {}): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
+    // A listener added to an already-aborted signal never fires: do not start at all.
+    if (options.signal?.aborted) {
+      options.stdin?.destroy();
+      reject(options.signal.reason);
+      return;
+    }
     const spawnOptions: SpawnOptions = {
       env: options.env ?? process.env,
       cwd: options.cwd,
@@ -114,6 +121,8 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
     });
     child.on('close', (exitCode, signal) => {
       options.signal?.removeEventListener('abort', abort);
+      // A tool that stopped reading early leaves the input chain (file, gunzip) open otherwise.
+      options.stdin?.destroy();
       if (partial) onLine(partial);
       if (stdinError) {
         reject(stdinError);

@@ -8,14 +8,21 @@ import type { ByteProgress, StepName } from '../core/drill.js';
 
 /** Heartbeats keep flowing even when a tool is busy without reading (e.g. building indexes). */
 const KEEPALIVE_MS = 2000;
-/** Each signal is a workflow history event: a few per minute is plenty for a progress line. */
-const SIGNAL_INTERVAL_MS = 5000;
+/**
+ * Each signal adds history events (a workflow's history is capped at ~51k events): frequent while
+ * someone is likely watching the first minutes, then once a minute, so a 24-hour restore costs
+ * about 6k events.
+ */
+const SIGNAL_INTERVAL_EARLY_MS = 5000;
+const SIGNAL_INTERVAL_LATE_MS = 60_000;
+const EARLY_PHASE_MS = 5 * 60_000;
 
 export type SignalProgress = (drillId: string, progress: ByteProgress & { step: StepName }) => Promise<void>;
 
 export class ActivityProgress {
   private bytesDone = 0;
   private lastSignalAt = 0;
+  private readonly startedAt = Date.now();
   private readonly keepalive: NodeJS.Timeout;
 
   constructor(
@@ -31,7 +38,8 @@ export class ActivityProgress {
   update(bytesDone: number): void {
     this.bytesDone = bytesDone;
     this.beat();
-    if (Date.now() - this.lastSignalAt >= SIGNAL_INTERVAL_MS) this.sendSignal();
+    const interval = Date.now() - this.startedAt < EARLY_PHASE_MS ? SIGNAL_INTERVAL_EARLY_MS : SIGNAL_INTERVAL_LATE_MS;
+    if (Date.now() - this.lastSignalAt >= interval) this.sendSignal();
   }
 
   /** Stops the keepalive and tells the workflow the final count. */

@@ -16,9 +16,10 @@ export class ByteCounter extends Transform {
   }
 }
 
-/** Passes data through and remembers the last `keep` bytes (e.g. to look for a dump's trailer). */
+/** Passes data through and remembers the first and last `keep` bytes (a dump's header and trailer). */
 export class TailKeeper extends Transform {
   private tail: Buffer = Buffer.alloc(0);
+  private head: Buffer = Buffer.alloc(0);
   bytes = 0;
 
   constructor(private readonly keep: number) {
@@ -27,8 +28,13 @@ export class TailKeeper extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.head.length < this.keep) this.head = Buffer.concat([this.head, chunk.subarray(0, this.keep - this.head.length)]);
     this.tail = chunk.length >= this.keep ? chunk.subarray(chunk.length - this.keep) : Buffer.concat([this.tail, chunk]).subarray(-this.keep);
     callback(null, chunk);
+  }
+
+  headText(): string {
+    return this.head.toString('utf8');
   }
 
   tailText(): string {

@@ -84,8 +84,14 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
   return {
     hostTaskQueue,
     async run() {
+      const stopBoth = () => {
+        for (const worker of [sharedWorker, hostWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      };
       try {
-        await Promise.all([sharedWorker.run(), hostWorker.run()]);
+        // One worker failing must not leave the other polling on a connection about to close.
+        const results = await Promise.allSettled([sharedWorker.run().finally(stopBoth), hostWorker.run().finally(stopBoth)]);
+        const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
       } finally {
         await nativeConnection.close();
         await clientConnection.close();

@@ -41,6 +41,7 @@ const LOCATE_OPTIONS: ActivityOptions = {
  */
 const PROVISION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  scheduleToStartTimeout: '10 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };
@@ -51,6 +52,8 @@ const PROVISION_OPTIONS: ActivityOptions = {
  */
 const RESTORE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '24 hours',
+  // Runs on one host's queue: if that host never comes back, give up instead of waiting forever.
+  scheduleToStartTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -64,20 +67,31 @@ const MUST_FINISH_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 };
 
-/** Live step rows in history: cheap, local to the worker, and retried until the row exists. */
+/**
+ * Teardown runs on the sandbox's host and is retried until it succeeds, unless that host has not
+ * polled for an hour (gone for good): then the drill records the sandbox as not destroyed.
+ */
+const TEARDOWN_OPTIONS: ActivityOptions = { ...MUST_FINISH_OPTIONS, scheduleToStartTimeout: '1 hour' };
+
+const CLAIM_HOST_OPTIONS: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } };
+
+/**
+ * Live step rows in history: cheap and local to the worker, but best-effort: a history database
+ * outage must not hold up a restore, and never a teardown. The final report is retried until it lands.
+ */
 const PROGRESS_OPTIONS = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
 };
 
 const shared = proxyActivities<DrillActivities>({ ...LOCATE_OPTIONS });
-const provisioning = proxyActivities<DrillActivities>(PROVISION_OPTIONS);
+const hostClaim = proxyActivities<DrillActivities>(CLAIM_HOST_OPTIONS);
 const mustFinish = proxyActivities<DrillActivities>(MUST_FINISH_OPTIONS);
 const local = proxyLocalActivities<DrillActivities>(PROGRESS_OPTIONS);
 
 /** Activities that touch a local sandbox run on the worker host that owns it. */
-function onSandboxHost(sandbox: SandboxHandle, options: ActivityOptions) {
-  return proxyActivities<DrillActivities>({ ...options, taskQueue: sandbox.hostTaskQueue });
+function onHost(hostTaskQueue: string, options: ActivityOptions) {
+  return proxyActivities<DrillActivities>({ ...options, taskQueue: hostTaskQueue });
 }
 
 export async function restoreDrill(request: DrillRequest): Promise<DrillResult> {
@@ -106,15 +120,18 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
   ]);
   upsertMemo({ summary: `${input.engine} drill of ${sourceUri}: running` });
 
-  const recordProgress = () => local.recordProgress({ drillId, request: input, sourceUri, startedAt: startedAt.toISOString(), steps });
+  const recordProgress = () =>
+    local.recordProgress({ drillId, request: input, sourceUri, startedAt: startedAt.toISOString(), steps }).catch((err) => {
+      log.warn('could not record drill progress; the final report will', { drillId, error: (err as Error).message });
+    });
 
-  async function step<T>(name: StepName, run: () => Promise<T>, bytesOf?: (result: T) => number): Promise<T> {
+  async function step<T>(name: StepName, run: () => Promise<T>, bytesOf?: (result: T) => number, options: { recordStart?: boolean } = {}): Promise<T> {
     const record: StepRecord = { name, status: 'running', startedAt: new Date().toISOString() };
     steps.push(record);
     Object.assign(progress, { step: name, stepStartedAt: record.startedAt, bytesDone: 0, bytesTotal: null });
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.step, value: name }]);
     setCurrentDetails(`${input.engine} drill of ${sourceUri}: ${name}…`);
-    await CancellationScope.nonCancellable(recordProgress);
+    if (options.recordStart !== false) await CancellationScope.nonCancellable(recordProgress);
     try {
       const result = await run();
       finishStep(record, 'passed', bytesOf?.(result));
@@ -134,7 +151,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
   let backup: BackupRef | null = null;
   let format: DrillResult['format'] = null;
   let sandbox: SandboxHandle | null = null;
-  let sandboxRequested = false;
+  let sandboxHost: string | null = null;
   let tables: TableStat[] = [];
   let tablesTruncated = false;
   let tableCount = 0;
@@ -149,15 +166,18 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     backup = located.backup;
     checks.push(...located.checks);
 
-    sandboxRequested = true;
-    sandbox = await step('provision', () => provisioning.provisionSandbox({ drillId, engine: input.engine }));
-    const onHost = onSandboxHost(sandbox, RESTORE_OPTIONS);
+    sandbox = await step('provision', async () => {
+      // The host is chosen first, so that provisioning, its retries and a teardown by drill id all
+      // happen on the one host where the sandbox can be.
+      sandboxHost = await hostClaim.claimSandboxHost();
+      return onHost(sandboxHost, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: input.engine });
+    });
 
-    const restored = await step('restore', () => onHost.restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format }), (r) => r.bytesRead);
+    const restored = await step('restore', () => onHost((sandbox as SandboxHandle).hostTaskQueue, RESTORE_OPTIONS).restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format }), (r) => r.bytesRead);
     format = restored.format;
     checks.push(...restored.checks);
 
-    const inspected = await step('inspect', () => onSandboxHost(sandbox as SandboxHandle, INSPECT_OPTIONS).inspectRestore({ drillId, sandbox: sandbox as SandboxHandle, checks: input.checks }));
+    const inspected = await step('inspect', () => onHost((sandbox as SandboxHandle).hostTaskQueue, INSPECT_OPTIONS).inspectRestore({ drillId, sandbox: sandbox as SandboxHandle, checks: input.checks }));
     ({ tables, tablesTruncated, tableCount, totalRows } = inspected);
     checks.push(...inspected.checks);
     const failed = inspected.checks.find((c) => !c.passed);
@@ -184,13 +204,13 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     }
   } finally {
     await CancellationScope.nonCancellable(async () => {
-      if (sandboxRequested) {
-        await step('teardown', () =>
-          sandbox ? onSandboxHost(sandbox, MUST_FINISH_OPTIONS).destroySandbox({ drillId, sandbox }) : mustFinish.destroySandbox({ drillId, sandbox: null }),
-        ).catch((err) => {
-          // Retries are unlimited, so this is only reached if the host queue is gone for good;
-          // the reaper removes the sandbox when that host comes back.
-          log.error('sandbox teardown failed', { drillId, error: (err as Error).message });
+      if (sandboxHost) {
+        const host = sandboxHost;
+        // Recorded after, not before: teardown must not wait for the history database.
+        await step('teardown', () => onHost(host, TEARDOWN_OPTIONS).destroySandbox({ drillId, sandbox }), undefined, { recordStart: false }).catch((err) => {
+          // Only reached when the host stopped polling for an hour: the sandbox stays there,
+          // marked with its drill id and expiry, and the step row says so.
+          log.error('sandbox teardown failed: its host is gone', { drillId, host, error: (err as Error).message });
         });
       }
     });

@@ -3,7 +3,7 @@
  * in which an engine runs a throwaway server. Servers listen on a Unix socket inside that
  * directory only, so restored production data is never reachable over TCP, not even on loopback.
  */
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const SANDBOX_DATABASE = 'restored';
 const MAX_SOCKET_PATH = 107;
 const SOCKET_FILE_LENGTH = '/.s.PGSQL.65535'.length;
 const SHORT_SOCKET_PREFIX = 'restore-drill-socket-';
+const MARKERLESS_GRACE_MS = 10 * 60 * 1000;
 
 export interface LocalSandboxOptions {
   /** Task queue polled only by this host's worker (see worker/worker.ts). */
@@ -81,7 +82,10 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     // The work dir stays the worker's: it holds plaintext copies the worker itself writes.
     await fs.mkdir(handle.workDir, { mode: 0o700 });
     const marker: SandboxMarker = { handle, createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + SANDBOX_TTL_MS).toISOString() };
-    await fs.writeFile(path.join(dir, SANDBOX_MARKER_FILE), JSON.stringify(marker, null, 2), { mode: 0o600 });
+    // Written then renamed: a reader never sees half a marker.
+    const markerPath = path.join(dir, SANDBOX_MARKER_FILE);
+    await fs.writeFile(`${markerPath}.tmp`, JSON.stringify(marker, null, 2), { mode: 0o600 });
+    await fs.rename(`${markerPath}.tmp`, markerPath);
     await fs.chown(dir, account.uid, account.gid);
   } catch (err) {
     await removeLocalSandbox(handle);
@@ -120,13 +124,17 @@ export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir())
       const marker = JSON.parse(await fs.readFile(path.join(dir, SANDBOX_MARKER_FILE), 'utf8')) as SandboxMarker;
       if (marker.handle.drillId === drillId) found.push(marker.handle);
     } catch {
-      // Crashed before its marker was written: nothing can have been started in it yet.
-      await fs.rm(dir, { recursive: true, force: true });
+      // No marker: either being created right now, or a creation that crashed before writing it
+      // (nothing was started in it then). Only the latter, recognisably old, is removed.
+      const stat = await fs.stat(dir).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > MARKERLESS_GRACE_MS) await fs.rm(dir, { recursive: true, force: true });
     }
   }
   return found;
 }
 
+/** Readable and short (socket paths are limited), yet unique: ids sharing a prefix differ by hash. */
 function safeName(drillId: string): string {
-  return drillId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
+  const readable = drillId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32);
+  return `${readable}-${createHash('sha256').update(drillId).digest('hex').slice(0, 8)}`;
 }

@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import type { BackupRef, Check, FileSource } from '../../core/drill.js';
 import { formatBytes, formatDuration } from '../../core/duration.js';
 import { globToRegExp } from '../../core/glob.js';
 import { backupRejected, invalidRequest } from '../failures.js';
-import { ByteCounter } from '../streams.js';
 
 const SIDECAR_SUFFIX = '.sha256';
 
@@ -107,9 +107,15 @@ async function newestMatch(directory: string, pattern: string): Promise<{ path: 
 
 async function hashFile(file: string, total: number, options: LocateOptions): Promise<string> {
   const hash = createHash('sha256');
-  const counter = new ByteCounter((done) => options.onHashProgress(done, total));
-  const stream = fs.createReadStream(file, { highWaterMark: 1024 * 1024, signal: options.signal }).pipe(counter);
-  for await (const chunk of stream) hash.update(chunk as Buffer);
+  let done = 0;
+  // pipeline, not .pipe(): a read error or an abort must end the loop, not leave it waiting.
+  await pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      done += chunk.length;
+      options.onHashProgress(done, total);
+    }
+  }, { signal: options.signal });
   return hash.digest('hex');
 }
 
@@ -123,7 +129,7 @@ async function readSidecar(file: string): Promise<string | undefined> {
   }
   const digest = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   if (!/^[0-9a-f]{64}$/.test(digest)) {
-    throw backupRejected({ name: 'checksum', observed: `unreadable sidecar "${text.trim().slice(0, 80)}"`, expected: 'a sha256 hex digest', message: `the sidecar ${path.basename(file)}${SIDECAR_SUFFIX} does not hold a sha256 digest` });
+    throw backupRejected({ name: 'checksum', observed: `unreadable sidecar "${text.trim().slice(0, 80).replace(/[^\x20-\x7e]/g, '?')}"`, expected: 'a sha256 hex digest', message: `the sidecar ${path.basename(file)}${SIDECAR_SUFFIX} does not hold a sha256 digest` });
   }
   return digest;
 }

@@ -46,3 +46,26 @@ describe('sniffPostgresBackup', () => {
     expect(sniffPostgresBackup(binary)).toMatchObject({ kind: 'foreign' });
   });
 });
+
+describe('plain dump completeness', () => {
+  it('accepts pg_dump\'s trailer at the end, with \\unrestrict after it', async () => {
+    const { endsWithTrailer } = await import('../../activities/engines/postgres/restore.js');
+    const head = '--\n-- PostgreSQL database dump\n--\n';
+    expect(endsWithTrailer(head, 'COPY x FROM stdin;\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict abcDEF123\n\n')).toBe(true);
+    expect(endsWithTrailer(head, 'INSERT INTO t VALUES (1);\n')).toBe(false);
+  });
+
+  it('rejects a pg_dumpall script cut after one of its databases', async () => {
+    const { endsWithTrailer } = await import('../../activities/engines/postgres/restore.js');
+    const head = '--\n-- PostgreSQL database cluster dump\n--\n';
+    const cutAfterFirstDatabase = '-- PostgreSQL database dump complete\n--\n\n\\connect app\n--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n';
+    expect(endsWithTrailer(head, cutAfterFirstDatabase)).toBe(false);
+    expect(endsWithTrailer(head, '-- PostgreSQL database dump complete\n--\n\n--\n-- PostgreSQL database cluster dump complete\n--\n\n')).toBe(true);
+    expect(endsWithTrailer(head, '--\n-- PostgreSQL database dump complete\n--\n')).toBe(false);
+  });
+
+  it('does not crash on a file of a few bytes', () => {
+    expect(sniffPostgresBackup(Buffer.from('\n'))).toMatchObject({ kind: 'foreign' });
+    expect(sniffPostgresBackup(Buffer.from([0x01, 0x02]))).toMatchObject({ kind: 'foreign' });
+  });
+});

@@ -36,3 +36,11 @@ describe('restore error classification', () => {
     expect(describeErrors(errors)).toBe('error 0; error 1; error 2; and 2 more');
   });
 });
+
+describe('failure messages', () => {
+  it('name the failing statement without its values', () => {
+    const text = describeErrors([{ message: 'value too long for type character varying(5)', command: "INSERT INTO public.customers (id, email) VALUES (7, 'alice@secret.example');" }]);
+    expect(text).toBe('value too long for type character varying(5) (in: INSERT INTO public.customers)');
+    expect(text).not.toContain('alice');
+  });
+});

@@ -48,7 +48,7 @@ function sniffUncompressed(head: Buffer): Sniffed {
   for (const [magic, description] of OTHER_COMPRESSIONS) {
     if (startsWith(head, magic)) return { kind: 'foreign', description: `${description} data (only gzip is supported so far)` };
   }
-  if (head.readUInt32LE(0) === 0x8199e26d) return { kind: 'foreign', description: 'a mongodump archive (MongoDB), not a PostgreSQL dump' };
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x8199e26d) return { kind: 'foreign', description: 'a mongodump archive (MongoDB), not a PostgreSQL dump' };
   if (head.includes(0)) return { kind: 'foreign', description: 'binary data that is not a pg_dump archive' };
   const text = head.toString('utf8');
   const plain = classifyText(text);

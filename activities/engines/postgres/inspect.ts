@@ -48,6 +48,8 @@ export async function inspectPostgres({ sandbox, signal, onTableCounted }: Inspe
         WHERE c.relkind = 'r'
           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+          -- Tables an extension creates (PostGIS's spatial_ref_sys…) are not the backup's data.
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
         ORDER BY 1, 2`;
       if (tables.length > 0) perDatabase.push({ database, tables: [...tables] });
     } finally {
@@ -92,6 +94,10 @@ async function countRows(sql: postgres.Sql, database: string, table: { schema: s
     const [row] = await sql.unsafe<{ n: string }[]>(`SELECT count(*) AS n FROM ONLY ${qualified}`);
     return Number(row?.n ?? 0);
   } catch (err) {
+    // Only data-corruption errors (SQLSTATE classes XX and 58) are a verdict on the backup; a lost
+    // connection or a cancelled query is infrastructure trouble and is retried.
+    const code = (err as { code?: string }).code ?? '';
+    if (!/^(XX|58)/.test(code)) throw err;
     throw backupRejected({
       name: 'readable',
       observed: `${database}.${table.schema}.${table.name}: ${(err as Error).message}`,

@@ -87,11 +87,16 @@ export function classifyRestoreErrors(errors: RestoreError[]): ClassifiedErrors 
 }
 
 export function describeErrors(errors: RestoreError[], limit = 3): string {
-  const shown = errors.slice(0, limit).map((e) => (e.command ? `${e.message} (in: ${truncate(e.command, 120)})` : e.message));
+  const shown = errors.slice(0, limit).map((e) => (e.command ? `${e.message} (in: ${statementHead(e.command)})` : e.message));
   const more = errors.length > limit ? `; and ${errors.length - limit} more` : '';
   return shown.join('; ') + more;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/**
+ * Enough of the failing statement to find it (`CREATE TABLE public.orders`), not its values: the
+ * reason travels into Temporal history and alerts, and row data must not.
+ */
+function statementHead(command: string): string {
+  const head = command.split(/\s+(VALUES|FROM|AS|WITH)\b|\(/i)[0]?.trim() ?? '';
+  return head.length > 80 ? `${head.slice(0, 79)}…` : head;
 }

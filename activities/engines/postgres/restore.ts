@@ -26,8 +26,14 @@ import { clientEnv } from './server.js';
 
 const execFileAsync = promisify(execFile);
 const PROGRESS_POLL_MS = 1000;
-/** pg_dump ends every plain dump with this comment; a dump cut short lacks it. */
-const COMPLETION_TRAILER = /-- PostgreSQL database (cluster )?dump complete/;
+/**
+ * pg_dump ends every plain dump with this comment, pg_dumpall with the "cluster" one. It must be
+ * the last thing in the file: a pg_dumpall script also has a per-database trailer after each
+ * database, so a cluster dump cut short can contain one.
+ */
+const DATABASE_TRAILER = '-- PostgreSQL database dump complete';
+const CLUSTER_TRAILER = '-- PostgreSQL database cluster dump complete';
+const CLUSTER_HEADER = '-- PostgreSQL database cluster dump';
 const TRAILER_WINDOW_BYTES = 4096;
 
 export interface RestoreRequest {
@@ -137,8 +143,13 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
 
   let run: ToolRun;
   try {
+    // As the sandbox account, not the worker's: a dump is a script, and psql meta-commands such as
+    // \! run shell commands on the host.
     run = await runTool(request.bins.path('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], {
       env: clientEnv(request.sandbox),
+      uid: request.sandbox.uid,
+      gid: request.sandbox.gid,
+      cwd: request.sandbox.dir,
       stdin: trailer,
       signal: request.signal,
     });
@@ -146,7 +157,7 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
     request.signal.throwIfAborted();
     throw streamFailure(err, counter.bytes, request.backup);
   }
-  if (run.exitCode === 0 && !COMPLETION_TRAILER.test(trailer.tailText())) {
+  if (run.exitCode === 0 && !endsWithTrailer(trailer.headText(), trailer.tailText())) {
     throw backupRejected({
       name: 'restore',
       observed: `dump ends after ${trailer.bytes} bytes of SQL without pg_dump's completion trailer`,
@@ -201,8 +212,22 @@ async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresF
   }
 }
 
+/** Whether the dump's last statement-level content is pg_dump's (or pg_dumpall's) trailer. */
+export function endsWithTrailer(head: string, tail: string): boolean {
+  const lines = tail.split('\n').map((line) => line.trim());
+  // After the trailer pg_dump writes only blank/comment lines and, since 2025, `\unrestrict KEY`.
+  while (lines.length > 0 && /^(|--|\\unrestrict\s+\S+)$/.test(lines.at(-1) as string)) lines.pop();
+  const last = lines.at(-1);
+  return head.includes(CLUSTER_HEADER) ? last === CLUSTER_TRAILER : last === DATABASE_TRAILER || last === CLUSTER_TRAILER;
+}
+
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
 function verdictFromTool(run: ToolRun): Check {
+  // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
+  // nothing about the backup: an infrastructure error, retried.
+  if (run.signal || (run.command === 'psql' && run.exitCode === 2)) {
+    throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
+  }
   const errors = parseRestoreErrors(run.errorLines);
   const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors);
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';

@@ -76,7 +76,9 @@ export async function postmasterPid(sandbox: SandboxHandle): Promise<number | un
   try {
     const content = await fs.readFile(path.join(sandbox.dataDir, 'postmaster.pid'), 'utf8');
     const pid = Number(content.split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    // After a reboot the pid in a stale postmaster.pid may belong to anything: only a postgres
+    // process serving this data directory may be signalled.
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) && servesDataDir(pid, sandbox.dataDir) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -116,6 +118,14 @@ function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function servesDataDir(pid: number, dataDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
   } catch {
     return false;
   }
