@@ -10,6 +10,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { createActivities } from '../activities/index.js';
 import type { HistoryDb } from '../db/client.js';
 import { bytesProgressSignal } from '../workflows/definitions.js';
+import { startSandboxReaper } from './sandbox-reaper.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 /**
@@ -87,12 +88,14 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
       const stopBoth = () => {
         for (const worker of [sharedWorker, hostWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
       };
+      const stopReaper = startSandboxReaper({ client, hostTaskQueue, sandboxRootDir: options.sandboxRootDir, log: (m) => console.warn(m) });
       try {
         // One worker failing must not leave the other polling on a connection about to close.
         const results = await Promise.allSettled([sharedWorker.run().finally(stopBoth), hostWorker.run().finally(stopBoth)]);
         const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failure) throw failure.reason;
       } finally {
+        stopReaper();
         await nativeConnection.close();
         await clientConnection.close();
       }

@@ -113,6 +113,20 @@ export interface SandboxMarker {
   expiresAt: string;
 }
 
+/** Every sandbox under `rootDir` with a readable marker, whatever its drill. */
+export async function listLocalSandboxes(rootDir = os.tmpdir()): Promise<SandboxMarker[]> {
+  const markers: SandboxMarker[] = [];
+  for (const name of await fs.readdir(rootDir)) {
+    if (!name.startsWith(SANDBOX_DIR_PREFIX)) continue;
+    try {
+      markers.push(JSON.parse(await fs.readFile(path.join(rootDir, name, SANDBOX_MARKER_FILE), 'utf8')) as SandboxMarker);
+    } catch {
+      // Being created, or not ours to judge without a marker.
+    }
+  }
+  return markers;
+}
+
 /** Sandboxes on this host that belong to a drill (e.g. left by a provision attempt that crashed). */
 export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir()): Promise<SandboxHandle[]> {
   const prefix = `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`;

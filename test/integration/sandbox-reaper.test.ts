@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { postmasterPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
+import { createLocalSandbox } from '../../activities/sandboxes/local.js';
+import { progressQuery } from '../../workflows/definitions.js';
+import { hostTaskQueueFor } from '../../worker/worker.js';
+import { reapOrphanedSandboxes } from '../../worker/sandbox-reaper.js';
+import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { eventually } from '../support/wait.js';
+
+let env: DrillTestEnv;
+beforeAll(async () => {
+  env = await createDrillTestEnv('reaper');
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+it('destroys sandboxes whose drill is not running and keeps those of running drills', async () => {
+  const hostTaskQueue = hostTaskQueueFor(env.taskQueue, env.workerId);
+  // A sandbox whose drill is gone (terminated by an operator, say), with its server up.
+  const orphan = await createLocalSandbox('drill-that-was-terminated', 'postgres', { hostTaskQueue, rootDir: env.sandboxRoot });
+  await startPostgresServer(orphan, await findPostgresBinaries());
+  const orphanPid = await postmasterPid(orphan);
+  expect(orphanPid).toBeDefined();
+  // Another host's sandbox in the same directory is not this worker's to judge.
+  const foreign = await createLocalSandbox('drill-of-another-host', 'postgres', { hostTaskQueue: `${env.taskQueue}@elsewhere`, rootDir: env.sandboxRoot });
+
+  const running = await env.startDrill(postgresRequest(slowPlainDump(env, 60)));
+  await eventually('the running drill to restore', async () => (await running.query(progressQuery)).step === 'restore');
+
+  const reaped = await reapOrphanedSandboxes({ client: env.client, hostTaskQueue, sandboxRootDir: env.sandboxRoot });
+
+  expect(reaped).toEqual(['drill-that-was-terminated']);
+  expect(fs.existsSync(orphan.dir)).toBe(false);
+  expect(isRunning(orphanPid as number)).toBe(false);
+  expect(fs.existsSync(foreign.dir)).toBe(true);
+  const remaining = fs.readdirSync(env.sandboxRoot);
+  expect(remaining).toHaveLength(2);
+
+  await running.cancel();
+  await running.result().catch(() => undefined);
+  fs.rmSync(foreign.dir, { recursive: true, force: true });
+  expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+});
+
+/** Exited processes may linger as zombies until PID 1 reaps them; those count as gone. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

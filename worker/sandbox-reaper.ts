@@ -1,0 +1,57 @@
+/**
+ * Defence in depth behind the saga's teardown: every few minutes, and when the worker starts, it
+ * destroys this host's sandboxes whose drill is no longer running (finished, terminated, reset,
+ * never started) or whose TTL has passed. Teardown normally gets there first; the reaper covers
+ * what it cannot: a workflow terminated by an operator, a host that came back after its drills
+ * gave up on it.
+ */
+import type { Client } from '@temporalio/client';
+import type { SandboxHandle } from '../core/drill.js';
+import { stopPostgresServer } from '../activities/engines/postgres/server.js';
+import { listLocalSandboxes, removeLocalSandbox } from '../activities/sandboxes/local.js';
+
+const REAP_INTERVAL_MS = 5 * 60_000;
+
+export interface SandboxReaperOptions {
+  client: Client;
+  hostTaskQueue: string;
+  sandboxRootDir?: string;
+  log?: (message: string) => void;
+}
+
+/** One pass; returns the drill ids whose sandboxes it destroyed. */
+export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const marker of await listLocalSandboxes(options.sandboxRootDir)) {
+    const sandbox = marker.handle;
+    // Another worker on a shared temp dir owns its own sandboxes.
+    if (sandbox.hostTaskQueue !== options.hostTaskQueue) continue;
+    const expired = Date.parse(marker.expiresAt) < Date.now();
+    if (!expired && (await drillStillRunning(options.client, sandbox))) continue;
+    await stopPostgresServer(sandbox);
+    await removeLocalSandbox(sandbox);
+    reaped.push(sandbox.drillId);
+    options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${expired ? 'expired' : 'drill no longer running'})`);
+  }
+  return reaped;
+}
+
+async function drillStillRunning(client: Client, sandbox: SandboxHandle): Promise<boolean> {
+  try {
+    const description = await client.workflow.getHandle(sandbox.drillId).describe();
+    return description.status.name === 'RUNNING';
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return false;
+    // Temporal unreachable: keep the sandbox, decide on a later pass.
+    return true;
+  }
+}
+
+export function startSandboxReaper(options: SandboxReaperOptions): () => void {
+  const pass = () =>
+    reapOrphanedSandboxes(options).catch((err) => options.log?.(`reaper: pass failed: ${(err as Error).message}`));
+  void pass();
+  const timer = setInterval(pass, REAP_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
