@@ -4,11 +4,12 @@
  * again on the next `npm start` with its data intact.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import postgres from 'postgres';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { sandboxAccount, type SandboxAccount } from '../../activities/sandboxes/local.js';
 import { freePort } from './ports.js';
@@ -39,6 +40,11 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
   }
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   fs.chownSync(socketDir, account.uid, account.gid);
+  // The private socket needs no password; TCP (what the worker and API use) does.
+  const hba = path.join(pgdata, 'pg_hba.conf');
+  fs.writeFileSync(hba, 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+  fs.chownSync(hba, account.uid, account.gid);
+  const password = clusterPassword(clusterDir);
   // A previous run that was killed leaves its server up; restart it on a fresh port.
   await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-m', 'fast', '-w', 'stop'], asAccount).catch(() => {});
 
@@ -53,17 +59,30 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
     const tail = fs.readFileSync(options.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
     throw new Error(`embedded history PostgreSQL did not start: ${(err as Error).message.trim()}\n${tail}`);
   }
-  const psql = (sql: string) => execFileAsync(bins.path('psql'), ['-X', '-At', '-h', socketDir, '-p', String(port), '-U', SUPERUSER, '-d', 'postgres', '-c', sql]);
-  const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${DATABASE_NAME}'`);
-  if (!stdout.trim()) await psql(`CREATE DATABASE ${DATABASE_NAME}`);
+  const admin = postgres({ host: socketDir, port, user: SUPERUSER, database: 'postgres', max: 1, onnotice: () => {} });
+  try {
+    // Over the socket, not a command line: the password never shows in a process list.
+    await admin.unsafe(`ALTER ROLE ${SUPERUSER} PASSWORD '${password}'`);
+    const existing = await admin`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`;
+    if (existing.length === 0) await admin.unsafe(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
 
   return {
-    url: `postgres://${SUPERUSER}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    url: `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/${DATABASE_NAME}`,
     origin: `embedded PostgreSQL ${bins.version} in ${pgdata}`,
     stop: async () => {
       await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-m', 'fast', '-w', 'stop'], asAccount).catch(() => {});
     },
   };
+}
+
+/** A random password kept beside the cluster (mode 0600), made on first start. */
+function clusterPassword(clusterDir: string): string {
+  const file = path.join(clusterDir, 'password');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 /**
@@ -75,6 +94,11 @@ async function usableClusterDir(dataDir: string, account: SandboxAccount): Promi
   const preferred = path.join(dataDir, 'history-pg');
   const fallback = path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
   for (const dir of [preferred, fallback]) {
+    const existing = fs.lstatSync(dir, { throwIfNoEntry: false });
+    // The fallback lives in a shared temp dir: never follow a link or adopt someone else's folder.
+    if (existing && (!existing.isDirectory() || (existing.uid !== account.uid && existing.uid !== process.getuid?.()))) {
+      throw new Error(`${dir} exists but is not a directory owned by "${account.name}": remove it or set DATABASE_URL`);
+    }
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chownSync(dir, account.uid, account.gid);
     try {
