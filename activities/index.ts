@@ -7,10 +7,7 @@ import type { BackupRef, Check, DrillChecks, DrillInput, DrillResult, DumpFormat
 import type { HistoryDb } from '../db/client.js';
 import { recordDrillProgress, recordDrillReport, replaceDrillTables, type DrillProgressRecord } from '../db/queries/drill-writes.js';
 import { volumeChecks } from './checks/volume.js';
-import { findPostgresBinaries } from './engines/postgres/binaries.js';
-import { inspectPostgres } from './engines/postgres/inspect.js';
-import { restorePostgresBackup } from './engines/postgres/restore.js';
-import { startPostgresServer, stopPostgresServer } from './engines/postgres/server.js';
+import { createEngines } from './engines/registry.js';
 import { ActivityProgress, type SignalProgress } from './progress.js';
 import { createLocalSandbox, findLocalSandboxes, removeLocalSandbox } from './sandboxes/local.js';
 import { locateFileBackup } from './sources/file.js';
@@ -48,8 +45,10 @@ export interface InspectResult {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const engines = createEngines({ postgresBinDir: deps.postgresBinDir });
+
   async function destroyOne(sandbox: SandboxHandle): Promise<void> {
-    await stopPostgresServer(sandbox);
+    await engines[sandbox.engine].stopServer(sandbox);
     await removeLocalSandbox(sandbox);
   }
 
@@ -75,12 +74,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async provisionSandbox(input: { drillId: string; engine: Engine }): Promise<SandboxHandle> {
-      const bins = await findPostgresBinaries(deps.postgresBinDir);
       // A previous attempt may have died after creating its sandbox but before reporting it.
       for (const stale of await findLocalSandboxes(input.drillId, deps.sandboxRootDir)) await destroyOne(stale);
       const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir });
       try {
-        await startPostgresServer(sandbox, bins);
+        await engines[input.engine].startServer(sandbox);
       } catch (err) {
         await destroyOne(sandbox);
         throw err;
@@ -90,14 +88,12 @@ export function createActivities(deps: ActivityDeps) {
 
     async restoreBackup(input: { drillId: string; sandbox: SandboxHandle; backup: BackupRef; format: DumpFormat }): Promise<RestoreResult> {
       const ctx = Context.current();
-      const bins = await findPostgresBinaries(deps.postgresBinDir);
       const progress = new ActivityProgress(input.drillId, 'restore', input.backup.sizeBytes, deps.signalProgress);
       try {
-        const summary = await restorePostgresBackup({
+        const summary = await engines[input.sandbox.engine].restore({
           sandbox: input.sandbox,
           backup: input.backup,
           requestedFormat: input.format,
-          bins,
           isRetry: ctx.info.attempt > 1,
           signal: ctx.cancellationSignal,
           onProgress: (bytes) => progress.update(bytes),
@@ -114,7 +110,8 @@ export function createActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const progress = new ActivityProgress(input.drillId, 'inspect', null, undefined);
       try {
-        const tables = await inspectPostgres({ sandbox: input.sandbox, signal: ctx.cancellationSignal, onTableCounted: (done) => progress.update(done) });
+        const engine = engines[input.sandbox.engine];
+        const tables = await engine.inspect({ sandbox: input.sandbox, signal: ctx.cancellationSignal, onTableCounted: (done) => progress.update(done) });
         await replaceDrillTables(deps.db, input.drillId, tables);
         return {
           tables: tables.slice(0, MAX_TABLES_IN_RESULT),
@@ -122,7 +119,7 @@ export function createActivities(deps: ActivityDeps) {
           tableCount: tables.length,
           totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
           checks: [
-            { name: 'readable', passed: true, observed: `${tables.length} table(s) scanned`, expected: 'every table fully scanned', message: 'every table was read to the end (sequential scans)' },
+            { name: 'readable', passed: true, observed: `${tables.length} table(s) scanned`, expected: 'every table fully scanned', message: `every table was read to the end (${engine.readMethod})` },
             ...volumeChecks(tables, input.checks),
           ],
         };

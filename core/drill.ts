@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const ENGINES = ['postgres'] as const;
+export const ENGINES = ['postgres', 'mysql'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 export const POSTGRES_FORMATS = ['auto', 'custom', 'directory', 'tar', 'plain'] as const;
@@ -47,7 +47,11 @@ export const drillInputSchema = z
     sandbox: z.object({ kind: z.literal('local') }).strict().default({ kind: 'local' }),
     checks: drillChecksSchema.default({ minTables: 1, minRows: 1 }),
   })
-  .strict();
+  .strict()
+  .refine((input) => input.engine === 'postgres' || input.format === 'auto' || input.format === 'plain', {
+    message: 'MySQL/MariaDB backups are SQL dumps: use format "auto" or "plain"',
+    path: ['format'],
+  });
 /** What callers send (defaults optional), e.g. from the `temporal` CLI. */
 export type DrillRequest = z.input<typeof drillInputSchema>;
 /** What the workflow works with once defaults are applied. */

@@ -29,8 +29,12 @@ apt_install() {
     echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Server packages start their system service on install; we only want the binaries.
+  local policy=/usr/sbin/policy-rc.d created_policy=
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1; fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  if [ -n "$created_policy" ]; then rm -f "$policy"; fi
 }
 
 # PostgreSQL: any major version under /usr/lib/postgresql with server and restore tools will do,
@@ -51,6 +55,13 @@ fi
 
 # Go's official tarball lives outside the default PATH of non-login shells.
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+
+# MariaDB server and client for MySQL/MariaDB drills (a real MySQL can be put on PATH instead).
+if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || command -v mysqld >/dev/null 2>&1; then
+  say "MariaDB/MySQL server: present"
+else
+  apt_install mariadb-server mariadb-client
+fi
 
 # Temporal CLI: nothing to do when a server is given, or a CLI is on PATH or already built.
 if [ -n "${TEMPORAL_ADDRESS:-}" ]; then

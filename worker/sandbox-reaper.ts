@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { SandboxHandle } from '../core/drill.js';
-import { stopPostgresServer } from '../activities/engines/postgres/server.js';
+import { createEngines } from '../activities/engines/registry.js';
 import { listLocalSandboxes, removeLocalSandbox } from '../activities/sandboxes/local.js';
 
 const REAP_INTERVAL_MS = 5 * 60_000;
@@ -28,7 +28,7 @@ export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Prom
     if (sandbox.hostTaskQueue !== options.hostTaskQueue) continue;
     const expired = Date.parse(marker.expiresAt) < Date.now();
     if (!expired && (await drillStillRunning(options.client, sandbox))) continue;
-    await stopPostgresServer(sandbox);
+    await createEngines({})[sandbox.engine].stopServer(sandbox);
     await removeLocalSandbox(sandbox);
     reaped.push(sandbox.drillId);
     options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${expired ? 'expired' : 'drill no longer running'})`);

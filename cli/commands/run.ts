@@ -17,13 +17,14 @@ import { connectTemporal } from '../temporal.js';
 
 const PROGRESS_INTERVAL_MS = 500;
 
-const USAGE = `Usage: drill run --engine postgres --file PATH [options]
+const USAGE = `Usage: drill run --engine postgres|mysql --file PATH [options]
 
   --engine ENGINE       ${ENGINES.join(' | ')} (required)
   --file PATH           the backup file or pg_dump directory; a glob in the last part
                         (e.g. '/backups/app-*.dump') picks the newest match
   --latest GLOB         with --file DIR: drill the newest file in DIR matching GLOB
-  --format FORMAT       ${POSTGRES_FORMATS.join(' | ')} (default auto: detected from the content)
+  --format FORMAT       ${POSTGRES_FORMATS.join(' | ')} (default auto: detected from the content;
+                        MySQL/MariaDB backups are SQL dumps: auto or plain)
   --min-tables N        fail unless at least N user tables are restored (default 1)
   --min-rows N          fail unless at least N rows in all are restored (default 1)
   --max-age DURATION    fail if the backup is older, e.g. 26h, 7d

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -34,11 +34,16 @@ it('drill histories replay without determinism errors', async () => {
   await cancelled.result().catch(() => undefined);
   own.push(cancelled);
 
+  // Visibility (what `list` reads) trails execution state by a moment.
+  const closed = await eventually('this file\'s drills to be listed as closed', async () => {
+    const executions: WorkflowExecutionInfo[] = [];
+    for await (const execution of env.client.workflow.list({ query: `WorkflowType = '${RESTORE_DRILL_WORKFLOW}' AND ExecutionStatus != 'Running'` })) executions.push(execution);
+    return own.every((h) => executions.some((e) => e.workflowId === h.workflowId)) && executions;
+  });
   const histories = [];
-  for await (const execution of env.client.workflow.list({ query: `WorkflowType = '${RESTORE_DRILL_WORKFLOW}' AND ExecutionStatus != 'Running'` })) {
+  for (const execution of closed) {
     histories.push({ workflowId: execution.workflowId, history: await env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory() });
   }
-  for (const handle of own) expect(histories.map((h) => h.workflowId)).toContain(handle.workflowId);
 
   const results = Worker.runReplayHistories({ workflowBundle: { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') } }, histories);
   const failures: string[] = [];

@@ -69,3 +69,12 @@ describe('plain dump completeness', () => {
     expect(sniffPostgresBackup(Buffer.from([0x01, 0x02]))).toMatchObject({ kind: 'foreign' });
   });
 });
+
+describe('MySQL dumps seen by the sniffer', () => {
+  it('recognises mysqldump and recent mariadb-dump headers', () => {
+    for (const head of ['-- MySQL dump 10.13  Distrib 8.0.36\n', '/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19-11.4.5-MariaDB\n', '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n']) {
+      const sniffed = sniffPostgresBackup(Buffer.from(head));
+      expect(sniffed.kind === 'foreign' && sniffed.description).toMatch(/MySQL\/MariaDB dump/);
+    }
+  });
+});

@@ -58,7 +58,8 @@ function sniffUncompressed(head: Buffer): Sniffed {
 
 function classifyText(text: string): Sniffed | undefined {
   const start = text.replace(/^\uFEFF/, '').trimStart();
-  if (/^-- (MySQL|MariaDB) dump/i.test(start) || /^\/\*!\d{5}/.test(start)) {
+  // Recent mariadb-dump versions open with a "sandbox mode" guard line before their header.
+  if (/^(\/\*M!999999\\- enable the sandbox mode \*\/\s*)?-- (MySQL|MariaDB) dump/i.test(start) || /^\/\*M?!\d{5}/.test(start)) {
     return { kind: 'foreign', description: 'a MySQL/MariaDB dump (mysqldump), not a PostgreSQL dump' };
   }
   if (/^<(!doctype|html|\?xml|head|body)/i.test(start)) {

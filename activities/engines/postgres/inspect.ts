@@ -4,7 +4,8 @@
  * (An index-only count could answer from the index and miss a damaged heap.)
  */
 import postgres from 'postgres';
-import type { SandboxHandle, TableStat } from '../../../core/drill.js';
+import type { TableStat } from '../../../core/drill.js';
+import type { InspectRequest } from '../engine.js';
 import { backupRejected } from '../../failures.js';
 import { quoteIdent } from './identifiers.js';
 import { SANDBOX_SUPERUSER } from './server.js';
@@ -20,11 +21,6 @@ const FULL_SCAN_SETTINGS = {
   application_name: 'restore-drill inspect',
 };
 
-export interface InspectRequest {
-  sandbox: SandboxHandle;
-  signal: AbortSignal;
-  onTableCounted: (done: number, total: number) => void;
-}
 
 export async function inspectPostgres({ sandbox, signal, onTableCounted }: InspectRequest): Promise<TableStat[]> {
   const connect = (database: string, max = 1) =>

@@ -13,7 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import type { BackupRef, Check, DumpFormat, SandboxHandle } from '../../../core/drill.js';
+import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
+import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
 import { backupRejected } from '../../failures.js';
 import { processTreeReadBytes } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
@@ -36,22 +37,8 @@ const CLUSTER_TRAILER = '-- PostgreSQL database cluster dump complete';
 const CLUSTER_HEADER = '-- PostgreSQL database cluster dump';
 const TRAILER_WINDOW_BYTES = 4096;
 
-export interface RestoreRequest {
-  sandbox: SandboxHandle;
-  backup: BackupRef;
-  requestedFormat: DumpFormat;
+interface RestoreRequest extends EngineRestoreRequest {
   bins: PostgresBinaries;
-  /** Attempts after the first start from a clean cluster state. */
-  isRetry: boolean;
-  signal: AbortSignal;
-  onProgress: (bytesDone: number) => void;
-}
-
-export interface RestoreSummary {
-  format: PostgresFormat;
-  compression: Compression;
-  bytesRead: number;
-  checks: Check[];
 }
 
 export const RESTORE_JOBS = Math.max(1, Math.min(os.availableParallelism(), 8));
@@ -76,7 +63,7 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
   }
   // A cancelled drill kills the tool; its exit says nothing about the backup.
   request.signal.throwIfAborted();
-  return { format, compression, bytesRead, checks: [formatCheck, verdictFromTool(run)] };
+  return { format, bytesRead, checks: [formatCheck, verdictFromTool(run)] };
 }
 
 async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {

@@ -3,10 +3,10 @@
  * socket, stop with prejudice. Durability settings are off because the cluster lives for one drill;
  * the benchmark's hand-written baseline uses the same settings so the comparison stays fair.
  */
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
+import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { runToolOrThrow, ToolFailedError } from '../../process.js';
 import type { PostgresBinaries } from './binaries.js';
 import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
@@ -78,7 +78,7 @@ export async function postmasterPid(sandbox: SandboxHandle): Promise<number | un
     const pid = Number(content.split('\n')[0]);
     // After a reboot the pid in a stale postmaster.pid may belong to anything: only a postgres
     // process serving this data directory may be signalled.
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) && servesDataDir(pid, sandbox.dataDir) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, sandbox.dataDir) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -103,47 +103,4 @@ function sandboxEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
   if (process.env.TZ) env.TZ = process.env.TZ;
   return env;
-}
-
-/**
- * A server started through pg_ctl is re-parented to PID 1; in containers whose init reaps lazily
- * it lingers as a zombie for seconds after exiting, so a zombie counts as dead.
- */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function servesDataDir(pid: number, dataDir: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
-
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
 }

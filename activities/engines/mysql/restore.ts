@@ -1,0 +1,152 @@
+/**
+ * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
+ * `--force`, so that every error is reported rather than only the first, then judges them.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { pipeline as pipelineCallback, type Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import type { Check } from '../../../core/drill.js';
+import { backupRejected } from '../../failures.js';
+import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
+import { ByteCounter, TailKeeper } from '../../streams.js';
+import type { RestoreRequest, RestoreSummary } from '../engine.js';
+import { SNIFF_BYTES, sniffPostgresBackup } from '../postgres/format.js';
+import { findMysqlBinaries } from './binaries.js';
+import { clientArgs } from './server.js';
+
+const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+const TRAILER_WINDOW_BYTES = 4096;
+
+interface MysqlError {
+  message: string;
+}
+
+/** Errors every cross-version restore produces that change nothing about the data. */
+const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
+  // MySQL 8 dumps set variables MariaDB does not have, inside version comments it executes.
+  { pattern: /Unknown system variable/, why: 'session variable unknown to this server' },
+];
+
+export async function restoreMysqlBackup(request: RestoreRequest): Promise<RestoreSummary> {
+  const compression = await detect(request);
+  const bins = findMysqlBinaries();
+  const env = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
+  const sql = (statement: string) => runToolOrThrow(bins.client, [...clientArgs(request.sandbox), '-e', statement], { env });
+  if (request.isRetry) {
+    const listed = await listSchemas(bins.client, request.sandbox);
+    for (const schema of listed) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(schema)}`);
+  }
+  await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(request.sandbox.database)}`);
+
+  const counter = new ByteCounter(request.onProgress);
+  const tail = new TailKeeper(TRAILER_WINDOW_BYTES);
+  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [fs.createReadStream(request.backup.path), counter];
+  if (compression === 'gzip') stages.push(createGunzip());
+  stages.push(tail);
+  pipelineCallback(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
+
+  let run: ToolRun;
+  try {
+    // As the sandbox account: the client's `system` command would run shell commands on the host.
+    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', request.sandbox.database], {
+      env,
+      stdin: tail,
+      signal: request.signal,
+      uid: request.sandbox.uid,
+      gid: request.sandbox.gid,
+      cwd: request.sandbox.dir,
+    });
+  } catch (err) {
+    request.signal.throwIfAborted();
+    const error = err as NodeJS.ErrnoException;
+    if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
+      throw backupRejected({ name: 'restore', observed: `gzip error after ${counter.bytes} bytes: ${error.message}`, expected: 'a complete gzip stream', message: `the gzip stream is truncated or corrupt (${error.message})` });
+    }
+    throw err;
+  }
+  request.signal.throwIfAborted();
+  const checks: Check[] = [{ name: 'format', passed: true, observed: compression === 'gzip' ? 'plain (gzip)' : 'plain', expected: 'a MySQL/MariaDB SQL dump', message: 'backup is a MySQL/MariaDB SQL dump' }];
+  // A dump cut mid-statement also yields a syntax error; "cut short" is the truer reason, so
+  // completeness is judged first.
+  const complete = completeness(tail.headText(), tail.tailText(), tail.bytes);
+  checks.push(verdict(run), complete);
+  return { format: 'plain', bytesRead: counter.bytes, checks };
+}
+
+async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {
+  const handle = await fsp.open(request.backup.path, 'r');
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0).finally(() => handle.close());
+  const bytes = head.subarray(0, bytesRead);
+  const compression = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'none';
+  // The PostgreSQL sniffer already tells every kind of file apart; reuse its judgement.
+  const sniffed = sniffPostgresBackup(bytes);
+  if (sniffed.kind === 'foreign' && /MySQL\/MariaDB dump/.test(sniffed.description)) return compression;
+  let description: string | undefined;
+  if (sniffed.kind === 'foreign') description = sniffed.description;
+  else if (sniffed.format !== 'plain') description = `a pg_dump ${sniffed.format}-format archive (PostgreSQL), not a MySQL dump`;
+  else if (/-- PostgreSQL database (cluster )?dump/.test(gunzipHead(bytes, compression))) description = 'a PostgreSQL plain dump (pg_dump), not a MySQL dump';
+  if (description) {
+    throw backupRejected({ name: 'format', observed: description, expected: 'a MySQL/MariaDB SQL dump', message: `not a MySQL/MariaDB dump: the file is ${description}` });
+  }
+  // SQL without a mysqldump header (hand-written, or --skip-comments): restore it and see.
+  return compression;
+}
+
+function gunzipHead(bytes: Buffer, compression: 'gzip' | 'none'): string {
+  if (compression === 'none') return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes, { finishFlush: 2 }).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function verdict(run: ToolRun): Check {
+  if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
+  const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
+  const harmless = errors.filter((e) => HARMLESS.some((h) => h.pattern.test(e.message)));
+  const genuine = errors.filter((e) => !harmless.includes(e));
+  if (genuine.length > 0) {
+    throw backupRejected({
+      name: 'restore',
+      observed: `${genuine.length} error(s)`,
+      expected: 'no restore errors',
+      message: `the mysql client reported ${genuine.length} error(s): ${genuine.slice(0, 3).map((e) => e.message).join('; ')}${genuine.length > 3 ? `; and ${genuine.length - 3} more` : ''}`,
+    });
+  }
+  if (run.exitCode !== 0 && harmless.length === 0) {
+    throw backupRejected({ name: 'restore', observed: describeExit(run), expected: 'exit code 0', message: `the mysql client failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}` });
+  }
+  return { name: 'restore', passed: true, observed: `${describeExit(run)}${harmless.length ? `; ignored ${harmless.length} harmless error(s)` : ''}`, expected: 'no restore errors', message: 'restored without errors' };
+}
+
+/** mysqldump ends with "-- Dump completed on …" unless told to write no comments at all. */
+function completeness(head: string, tail: string, bytes: number): Check {
+  const hasHeader = /^\s*(\/\*M!999999\\- enable the sandbox mode \*\/\s*)?-- (MySQL|MariaDB) dump/.test(head);
+  const lastLine = tail.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  if (!hasHeader) {
+    return { name: 'complete', passed: true, observed: 'no mysqldump header (dump made with --skip-comments?)', expected: '"-- Dump completed" trailer', message: 'completeness not checkable: the dump has no mysqldump comments' };
+  }
+  if (!lastLine.startsWith('-- Dump completed')) {
+    throw backupRejected({ name: 'complete', observed: `dump ends after ${bytes} bytes of SQL without mysqldump's trailer`, expected: '"-- Dump completed on …" at the end', message: 'the MySQL dump is incomplete: it ends without mysqldump\'s "Dump completed" trailer, so the backup job was cut short' });
+  }
+  return { name: 'complete', passed: true, observed: lastLine, expected: '"-- Dump completed on …" at the end', message: 'the dump ends with mysqldump\'s completion trailer' };
+}
+
+export async function listSchemas(client: string, sandbox: RestoreRequest['sandbox']): Promise<string[]> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(client, [...clientArgs(sandbox), '-N', '-B', '-r', '-e', 'SELECT schema_name FROM information_schema.schemata'], (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout.split('\n').filter((s) => s && !SYSTEM_SCHEMAS.includes(s)));
+    });
+  });
+}
+
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+export { SYSTEM_SCHEMAS };

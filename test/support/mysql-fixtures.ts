@@ -1,0 +1,56 @@
+/**
+ * Real mariadb-dump output of a generated MariaDB dataset (odd names included), made at test time
+ * in a throwaway server started by the engine itself.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
+import { clientArgs, startMysqlServer, stopMysqlServer } from '../../activities/engines/mysql/server.js';
+import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
+
+const execFileAsync = promisify(execFile);
+
+export const MYSQL_FIXTURE_TABLES: Record<string, number> = {
+  'shop.customers': 300,
+  'shop.orders': 700,
+  'shop.odd `name` table': 5,
+  'shop.empty_table': 0,
+};
+
+export const MYSQL_FIXTURE_FILES = { plain: 'mysql-good.sql', plainGzip: 'mysql-good.sql.gz', emptyDatabase: 'mysql-empty.sql' } as const;
+
+const DATASET_SQL = `
+  CREATE DATABASE shop; USE shop;
+  CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200) UNIQUE) ENGINE=InnoDB;
+  INSERT INTO customers SELECT seq, CONCAT('customer ', seq), CONCAT('c', seq, '@example.test') FROM seq_1_to_300;
+  CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT NULL, total DECIMAL(10,2), KEY (customer_id), FOREIGN KEY (customer_id) REFERENCES customers(id)) ENGINE=InnoDB;
+  INSERT INTO orders (customer_id, total) SELECT 1 + seq % 300, seq / 7 FROM seq_1_to_700;
+  CREATE TABLE \`odd \`\`name\`\` table\` (k VARCHAR(20) PRIMARY KEY, note TEXT) ENGINE=InnoDB;
+  INSERT INTO \`odd \`\`name\`\` table\` SELECT CONCAT('key ', seq), 'tab\\tand ünïcode' FROM seq_1_to_5;
+  CREATE TABLE empty_table (x INT) ENGINE=InnoDB;
+  CREATE DATABASE nothing_here;
+`;
+
+export async function makeMysqlFixtures(dir: string, sandboxRoot: string): Promise<void> {
+  const sandbox = await createLocalSandbox('mysql-fixtures', 'mysql', { hostTaskQueue: 'fixtures', rootDir: sandboxRoot });
+  try {
+    await startMysqlServer(sandbox);
+    const bins = findMysqlBinaries();
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(bins.client, clientArgs(sandbox), (err) => (err ? reject(err) : resolve()));
+      child.stdin?.end(DATASET_SQL);
+    });
+    const dump = path.join(path.dirname(bins.client), 'mariadb-dump');
+    const good = await execFileAsync(dump, [...clientArgs(sandbox), '--single-transaction', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
+    fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.plain), good.stdout);
+    fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.plainGzip), gzipSync(good.stdout));
+    const empty = await execFileAsync(dump, [...clientArgs(sandbox), 'nothing_here']);
+    fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.emptyDatabase), empty.stdout);
+  } finally {
+    await stopMysqlServer(sandbox);
+    await removeLocalSandbox(sandbox);
+  }
+}
