@@ -2,14 +2,12 @@
  * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
  * `--force`, so that every error is reported rather than only the first, then judges them.
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { pipeline as pipelineCallback, type Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
-import { ByteCounter, TailKeeper } from '../../streams.js';
+import { plaintextStream } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { SNIFF_BYTES, sniffPostgresBackup } from '../postgres/format.js';
 import { findMysqlBinaries } from './binaries.js';
@@ -39,12 +37,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   }
   await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(request.sandbox.database)}`);
 
-  const counter = new ByteCounter(request.onProgress);
-  const tail = new TailKeeper(TRAILER_WINDOW_BYTES);
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [fs.createReadStream(request.backup.path), counter];
-  if (compression === 'gzip') stages.push(createGunzip());
-  stages.push(tail);
-  pipelineCallback(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
+  const { sql: tail, counter } = plaintextStream(request.backup.path, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
 
   let run: ToolRun;
   try {

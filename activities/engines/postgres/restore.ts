@@ -10,7 +10,6 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
@@ -18,7 +17,7 @@ import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../
 import { backupRejected } from '../../failures.js';
 import { processTreeReadBytes } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
-import { ByteCounter, TailKeeper } from '../../streams.js';
+import { ByteCounter, plaintextStream } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
 import { SNIFF_BYTES, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
@@ -119,14 +118,7 @@ async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest)
 }
 
 async function restorePlain(request: RestoreRequest, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
-  const counter = new ByteCounter(request.onProgress);
-  const trailer = new TailKeeper(TRAILER_WINDOW_BYTES);
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [fs.createReadStream(request.backup.path), counter];
-  if (compression === 'gzip') stages.push(createGunzip());
-  stages.push(trailer);
-  // The callback form leaves `trailer` as the readable end that psql consumes; an error anywhere
-  // upstream destroys it, which fails the psql run below.
-  pipelineCallback(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
+  const { sql: trailer, counter } = plaintextStream(request.backup.path, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
 
   let run: ToolRun;
   try {
