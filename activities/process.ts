@@ -9,8 +9,11 @@ import type { Readable } from 'node:stream';
 const TAIL_LINES = 20;
 /** Real dumps can produce tens of thousands of harmless owner/grant errors; keep them all. */
 const MAX_ERROR_LINES = 100_000;
-/** Lines an error report pulls in after an error line: pg_restore prints "Command was: …" there. */
-const ERROR_CONTEXT_LINES = 1;
+/**
+ * Lines an error report pulls in after an error line: pg_restore prints "Command was: …" there,
+ * psql -b its "STATEMENT: …" after any DETAIL/HINT/LINE lines.
+ */
+const ERROR_CONTEXT_LINES = 4;
 
 export interface ToolRun {
   command: string;

@@ -20,6 +20,7 @@ describe('good PostgreSQL backups pass with exact row counts', () => {
     ['custom format', FIXTURE_FILES.custom, 'custom'],
     ['plain SQL, gzip', FIXTURE_FILES.plainGzip, 'plain'],
     ['plain SQL', FIXTURE_FILES.plain, 'plain'],
+    ['plain SQL made with pg_dump --clean', FIXTURE_FILES.plainClean, 'plain'],
     ['tar format', FIXTURE_FILES.tar, 'tar'],
     ['directory format', FIXTURE_FILES.directory, 'directory'],
     ['custom format wrapped in gzip', FIXTURE_FILES.customGzip, 'custom'],

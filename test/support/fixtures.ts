@@ -28,6 +28,7 @@ export const FIXTURE_FILES = {
   directory: 'good.dir',
   emptyDatabase: 'empty-db.custom.dump',
   schemaOnly: 'schema-only.sql',
+  plainClean: 'good-clean.sql',
 } as const;
 
 const DATASET_SQL = `
@@ -77,6 +78,7 @@ export async function makeFixtures(adminUrl: string, dir: string): Promise<void>
     dump(['-Ft', '-f', out(FIXTURE_FILES.tar)]),
     dump(['-Fd', '-j', '2', '-f', out(FIXTURE_FILES.directory)]),
     dump(['-Fp', '--schema-only', '-f', out(FIXTURE_FILES.schemaOnly)]),
+    dump(['-Fp', '--clean', '-f', out(FIXTURE_FILES.plainClean)]),
     execFileAsync(bins.path('pg_dump'), ['--dbname', withDatabase(adminUrl, 'fixture_empty'), '-Fc', '-f', out(FIXTURE_FILES.emptyDatabase)]),
   ]);
   fs.writeFileSync(out(FIXTURE_FILES.plainGzip), gzipSync(fs.readFileSync(out(FIXTURE_FILES.plain))));

@@ -44,3 +44,21 @@ describe('failure messages', () => {
     expect(text).not.toContain('alice');
   });
 });
+
+describe('pg_dump --clean scripts', () => {
+  it('treat a failed DROP of a missing object as harmless, and nothing else that is missing', () => {
+    const errors = parseRestoreErrors([
+      'psql:<stdin>:20: ERROR:  table "orders" does not exist',
+      'psql:<stdin>:20: STATEMENT:  DROP TABLE public.orders;',
+      'psql:<stdin>:21: ERROR:  relation "public.orders" does not exist',
+      'psql:<stdin>:21: STATEMENT:  ALTER TABLE ONLY "Sales Ops"."Odd ""Quoted"" Name" DROP CONSTRAINT "Odd_pkey";',
+      'psql:<stdin>:22: ERROR:  relation "public.orders" does not exist',
+      'psql:<stdin>:22: STATEMENT:  ALTER TABLE public.orders ALTER COLUMN id DROP DEFAULT;',
+      'psql:<stdin>:90: ERROR:  relation "public.nowhere" does not exist',
+      'psql:<stdin>:90: STATEMENT:  CREATE TABLE public.dangling (id int REFERENCES public.nowhere (id));',
+    ]);
+    const { genuine, harmless } = classifyRestoreErrors(errors);
+    expect(harmless).toHaveLength(3);
+    expect(genuine.map((e) => e.message)).toEqual(['relation "public.nowhere" does not exist']);
+  });
+});

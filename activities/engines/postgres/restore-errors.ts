@@ -20,12 +20,17 @@ export interface ClassifiedErrors {
 
 interface HarmlessPattern {
   pattern: RegExp;
+  /** When set, the failing statement must match too. */
+  command?: RegExp;
   why: string;
 }
 
 const HARMLESS: HarmlessPattern[] = [
   // Owners and grantees exist on the production server, not in a fresh sandbox cluster.
   { pattern: /role "[^"]+" does not exist/, why: 'role missing from the sandbox' },
+  // `pg_dump --clean` scripts drop every object before creating it; in a fresh database there is
+  // nothing to drop. Only DROP statements qualify: a missing object anywhere else is genuine.
+  { pattern: /does not exist/, command: /^\s*(DROP\s|ALTER\s+(TABLE|SEQUENCE|DOMAIN|TYPE)\b.*\bDROP\s+(CONSTRAINT|DEFAULT)\b)/i, why: 'nothing to drop in a fresh database (pg_dump --clean)' },
   // pg_dump before 15 emits CREATE SCHEMA public; restoring it into a fresh database collides.
   // pg_dumpall scripts create every role, including the bootstrap superuser the sandbox already has.
   { pattern: /role "[^"]+" already exists/, why: 'role already exists' },
@@ -44,7 +49,7 @@ const HARMLESS: HarmlessPattern[] = [
 export function parseRestoreErrors(lines: string[]): RestoreError[] {
   const errors: RestoreError[] = [];
   for (const line of lines) {
-    const commandMatch = line.match(/^Command was: (.*)$/);
+    const commandMatch = line.match(/^Command was: (.*)$/) ?? line.match(/^(?:psql:[^:]*:\d+: )?STATEMENT:\s+(.*)$/);
     if (commandMatch) {
       const last = errors.at(-1);
       if (last && last.command === undefined) last.command = commandMatch[1];
@@ -74,7 +79,7 @@ export function classifyRestoreErrors(errors: RestoreError[]): ClassifiedErrors 
   const harmless: RestoreError[] = [];
   const counts = new Map<string, number>();
   for (const error of errors) {
-    const match = HARMLESS.find(({ pattern }) => pattern.test(error.message));
+    const match = HARMLESS.find(({ pattern, command }) => pattern.test(error.message) && (!command || command.test(error.command ?? '')));
     if (match) {
       harmless.push(error);
       counts.set(match.why, (counts.get(match.why) ?? 0) + 1);

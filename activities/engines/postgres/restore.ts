@@ -124,7 +124,8 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
   try {
     // As the sandbox account, not the worker's: a dump is a script, and psql meta-commands such as
     // \! run shell commands on the host.
-    run = await runTool(request.bins.path('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], {
+    // -b echoes each failing statement, so an error can be judged by what failed.
+    run = await runTool(request.bins.path('psql'), ['-X', '-q', '-b', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], {
       env: clientEnv(request.sandbox),
       uid: request.sandbox.uid,
       gid: request.sandbox.gid,
