@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { postmasterPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
-import { createLocalSandbox } from '../../activities/sandboxes/local.js';
+import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { hostTaskQueueFor } from '../../worker/worker.js';
 import { reapOrphanedSandboxes } from '../../worker/sandbox-reaper.js';
@@ -41,7 +41,7 @@ it('destroys sandboxes whose drill is not running and keeps those of running dri
 
   await running.cancel();
   await running.result().catch(() => undefined);
-  fs.rmSync(foreign.dir, { recursive: true, force: true });
+  await removeLocalSandbox(foreign);
   expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
 });
 
