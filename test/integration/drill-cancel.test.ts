@@ -1,16 +1,11 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { progressQuery } from '../../workflows/definitions.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('cancel');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('cancel', (created) => (env = created));
 
 it('cancelling a drill mid-restore tears the sandbox down and records "cancelled"', async () => {
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 120)));

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../core/drill.js';
 import { FIXTURE_FILES, FIXTURE_TABLES } from '../support/fixtures.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, postgresRequest, sandboxLeftovers, type DrillTestEnv } from '../support/drill-env.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('passes');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('passes', (created) => (env = created));
 
 function countsByTable(result: DrillResult): Record<string, number> {
   return Object.fromEntries(result.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));

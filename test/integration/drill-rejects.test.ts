@@ -1,18 +1,13 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { DrillRequest } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, scratchCopy, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, postgresRequest, sandboxLeftovers, scratchCopy, type DrillTestEnv } from '../support/drill-env.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('rejects');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('rejects', (created) => (env = created));
 
 function truncate(file: string, keepFraction: number): string {
   const size = fs.statSync(file).size;

@@ -1,18 +1,13 @@
 import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DrillRequest } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { MYSQL_FIXTURE_FILES, MYSQL_FIXTURE_TABLES } from '../support/mysql-fixtures.js';
-import { createDrillTestEnv, sandboxLeftovers, scratchCopy, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, sandboxLeftovers, scratchCopy, type DrillTestEnv } from '../support/drill-env.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('mysql');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('mysql', (created) => (env = created));
 
 const mysqlRequest = (file: string, extra: Partial<DrillRequest> = {}): DrillRequest => ({ engine: 'mysql', source: { kind: 'file', path: file }, ...extra });
 

@@ -1,20 +1,14 @@
 import fs from 'node:fs';
 import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { progressQuery, RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
-import { createDrillTestEnv, postgresRequest, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, postgresRequest, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('replay');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('replay', (created) => (env = created));
 
 /**
  * Guards future edits of the workflow: every drill history this run produced (here and, when they

@@ -1,21 +1,16 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { postmasterPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
 import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { hostTaskQueueFor } from '../../worker/worker.js';
 import { reapOrphanedSandboxes } from '../../worker/sandbox-reaper.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
 
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('reaper');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('reaper', (created) => (env = created));
 
 it('destroys sandboxes whose drill is not running and keeps those of running drills', async () => {
   const hostTaskQueue = hostTaskQueueFor(env.taskQueue, env.workerId);

@@ -1,21 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { findTemporalCli } from '../../scripts/services/temporal-server.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
-import { createDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 
 const execFileAsync = promisify(execFile);
 let env: DrillTestEnv;
-beforeAll(async () => {
-  env = await createDrillTestEnv('temporal_cli');
-});
-afterAll(async () => {
-  await env?.close();
-});
+useDrillTestEnv('temporal_cli', (created) => (env = created));
 
 it('the real `temporal` CLI starts a drill that passes, and reads its progress and search attributes', async () => {
   const temporal = findTemporalCli(loadConfig().toolsDir);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { DrillRequest, DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
@@ -134,4 +134,16 @@ export function scratchCopy(env: DrillTestEnv, fixture: string, name: string): s
 
 export function postgresRequest(file: string, extra: Partial<DrillRequest> = {}): DrillRequest {
   return { engine: 'postgres', source: { kind: 'file', path: file }, ...extra };
+}
+
+/** Gives a test file its env for all its tests: created before the first, closed after the last. */
+export function useDrillTestEnv(name: string, receive: (env: DrillTestEnv) => void, options: { inProcessWorker?: boolean } = {}): void {
+  let env: DrillTestEnv | undefined;
+  beforeAll(async () => {
+    env = await createDrillTestEnv(name, options);
+    receive(env);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
 }
