@@ -54,7 +54,7 @@ export function describeExit(run: Pick<ToolRun, 'exitCode' | 'signal'>): string 
   return run.signal ? `killed by ${run.signal}` : `exit code ${run.exitCode}`;
 }
 
-export function lastMeaningfulLine(run: ToolRun): string {
+function lastMeaningfulLine(run: ToolRun): string {
   return run.errorLines.at(-1) ?? run.stderrTail.at(-1) ?? 'no output';
 }
 

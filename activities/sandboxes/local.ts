@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
-export const SANDBOX_MARKER_FILE = 'sandbox.json';
+const SANDBOX_MARKER_FILE = 'sandbox.json';
 /** After this, a reaper may destroy the sandbox even if nobody said its drill ended. */
 const SANDBOX_TTL_MS = 24 * 60 * 60 * 1000;
 const SANDBOX_DATABASE = 'restored';

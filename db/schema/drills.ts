@@ -28,4 +28,3 @@ export const drills = pgTable(
 );
 
 export type DrillRow = typeof drills.$inferSelect;
-export type NewDrillRow = typeof drills.$inferInsert;

@@ -2,14 +2,13 @@
  * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
  * `--force`, so that every error is reported rather than only the first, then judges them.
  */
-import fsp from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { plaintextStream } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
-import { SNIFF_BYTES, sniffPostgresBackup } from '../postgres/format.js';
+import { readBackupHead, sniffPostgresBackup } from '../postgres/format.js';
 import { findMysqlBinaries } from './binaries.js';
 import { clientArgs } from './server.js';
 
@@ -68,10 +67,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
 }
 
 async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {
-  const handle = await fsp.open(request.backup.path, 'r');
-  const head = Buffer.alloc(SNIFF_BYTES);
-  const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0).finally(() => handle.close());
-  const bytes = head.subarray(0, bytesRead);
+  const bytes = await readBackupHead(request.backup.path);
   const compression = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'none';
   // The PostgreSQL sniffer already tells every kind of file apart; reuse its judgement.
   const sniffed = sniffPostgresBackup(bytes);
@@ -128,7 +124,7 @@ function completeness(head: string, tail: string, bytes: number): Check {
   return { name: 'complete', passed: true, observed: lastLine, expected: '"-- Dump completed on …" at the end', message: 'the dump ends with mysqldump\'s completion trailer' };
 }
 
-export async function listSchemas(client: string, sandbox: RestoreRequest['sandbox']): Promise<string[]> {
+async function listSchemas(client: string, sandbox: RestoreRequest['sandbox']): Promise<string[]> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(client, [...clientArgs(sandbox), '-N', '-B', '-r', '-e', 'SELECT schema_name FROM information_schema.schemata'], (err, stdout) => {

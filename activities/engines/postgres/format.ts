@@ -2,6 +2,7 @@
  * Tells what a backup file is from its first bytes, never from its name: backup jobs name files
  * after what they meant to write, and a failing job writes something else under the same name.
  */
+import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 
 export type PostgresFormat = 'custom' | 'directory' | 'tar' | 'plain';
@@ -12,7 +13,19 @@ export type Sniffed =
   | { kind: 'foreign'; description: string };
 
 /** How much of the file detection reads; enough for any dump header and a gzip block of it. */
-export const SNIFF_BYTES = 64 * 1024;
+const SNIFF_BYTES = 64 * 1024;
+
+/** The first bytes of a backup file, what detection looks at. */
+export async function readBackupHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const CUSTOM_MAGIC = Buffer.from('PGDMP');

@@ -19,7 +19,7 @@ import { processTreeReadBytes } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { ByteCounter, plaintextStream } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
-import { SNIFF_BYTES, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
+import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
 import { quoteIdent } from './identifiers.js';
 import { clientEnv } from './server.js';
@@ -69,13 +69,13 @@ async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{
   const stat = await fsp.stat(backup.path);
   if (stat.isDirectory()) {
     const toc = path.join(backup.path, 'toc.dat');
-    const head = await readHead(toc).catch(() => undefined);
+    const head = await readBackupHead(toc).catch(() => undefined);
     if (!head || !head.subarray(0, 5).equals(Buffer.from('PGDMP'))) {
       throw backupRejected({ name: 'format', observed: 'directory without a valid toc.dat', expected: 'a pg_dump directory-format dump', message: `${backup.path} is a directory but not a pg_dump directory-format dump (no valid toc.dat)` });
     }
     return checkRequested({ format: 'directory', compression: 'none' }, requested);
   }
-  const sniffed = sniffPostgresBackup(await readHead(backup.path));
+  const sniffed = sniffPostgresBackup(await readBackupHead(backup.path));
   if (sniffed.kind === 'foreign') {
     throw backupRejected({ name: 'format', observed: sniffed.description, expected: 'a pg_dump backup', message: `not a PostgreSQL dump: the file is ${sniffed.description}` });
   }
@@ -87,17 +87,6 @@ function checkRequested(found: { format: PostgresFormat; compression: Compressio
     throw backupRejected({ name: 'format', observed: found.format, expected: requested, message: `the plan expects a ${requested}-format dump but the backup's content is ${found.format} format` });
   }
   return found;
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -30,7 +30,7 @@ export const THROWAWAY_SERVER_SETTINGS: Record<string, string> = {
   maintenance_work_mem: '256MB',
 };
 
-export function serverLogPath(sandbox: SandboxHandle): string {
+function serverLogPath(sandbox: SandboxHandle): string {
   return path.join(sandbox.dir, 'server.log');
 }
 
