@@ -5,8 +5,17 @@
 import { Context } from '@temporalio/activity';
 import type { BackupRef, Check, DrillChecks, DrillInput, DrillResult, DumpFormat, Engine, FileSource, SandboxHandle, TableStat } from '../core/drill.js';
 import type { HistoryDb } from '../db/client.js';
+import { readDrillTables } from '../db/queries/drill-reads.js';
 import { recordDrillProgress, recordDrillReport, replaceDrillTables, type DrillProgressRecord } from '../db/queries/drill-writes.js';
+import { lastPassingDrillOfPlan, previousBackupOfPlan } from '../db/queries/plan-baselines.js';
+import { assertionCheck } from './checks/assertions.js';
+import { freshnessCheck } from './checks/freshness.js';
+import { nativeIntegrityCheck } from './checks/native-integrity.js';
+import { rowDriftCheck } from './checks/row-drift.js';
+import { sizeChangeCheck } from './checks/size-change.js';
 import { volumeChecks } from './checks/volume.js';
+import { backupRejected } from './failures.js';
+import type { RestoreSummary } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
 import { ActivityProgress, type SignalProgress } from './progress.js';
 import { createLocalSandbox, findLocalSandboxes, removeLocalSandbox } from './sandboxes/local.js';
@@ -30,11 +39,7 @@ export interface LocateResult {
   checks: Check[];
 }
 
-export interface RestoreResult {
-  format: Exclude<DumpFormat, 'auto'>;
-  bytesRead: number;
-  checks: Check[];
-}
+export type RestoreResult = RestoreSummary;
 
 export interface InspectResult {
   tables: TableStat[];
@@ -53,16 +58,25 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
-    async locateBackup(input: { drillId: string; source: FileSource; checks: DrillChecks }): Promise<LocateResult> {
+    async locateBackup(input: { drillId: string; planId?: string; source: FileSource; checks: DrillChecks }): Promise<LocateResult> {
       const ctx = Context.current();
       const progress = new ActivityProgress(input.drillId, 'locate', null, undefined);
       try {
-        return await locateFileBackup(input.source, {
+        const located = await locateFileBackup(input.source, {
           maxAgeSeconds: input.checks.maxAgeSeconds,
+          minSizeBytes: input.checks.minSizeBytes,
+          requireChecksum: input.checks.requireChecksum,
           now: new Date(),
           signal: ctx.cancellationSignal,
           onHashProgress: (done) => progress.update(done),
         });
+        const maxChange = input.checks.maxSizeChangePercent;
+        if (input.planId && maxChange !== null) {
+          const sizeChange = sizeChangeCheck(located.backup.sizeBytes, await previousBackupOfPlan(deps.db, input.planId, input.drillId), maxChange);
+          if (!sizeChange.passed) throw backupRejected(sizeChange);
+          located.checks.push(sizeChange);
+        }
+        return located;
       } finally {
         progress.stop();
       }
@@ -86,7 +100,7 @@ export function createActivities(deps: ActivityDeps) {
       return sandbox;
     },
 
-    async restoreBackup(input: { drillId: string; sandbox: SandboxHandle; backup: BackupRef; format: DumpFormat }): Promise<RestoreResult> {
+    async restoreBackup(input: { drillId: string; sandbox: SandboxHandle; backup: BackupRef; format: DumpFormat; engineVersion?: string; allowErrors: string[] }): Promise<RestoreResult> {
       const ctx = Context.current();
       const progress = new ActivityProgress(input.drillId, 'restore', input.backup.sizeBytes, deps.signalProgress);
       try {
@@ -94,13 +108,15 @@ export function createActivities(deps: ActivityDeps) {
           sandbox: input.sandbox,
           backup: input.backup,
           requestedFormat: input.format,
+          declaredVersion: input.engineVersion,
+          allowedErrors: input.allowErrors,
           isRetry: ctx.info.attempt > 1,
           signal: ctx.cancellationSignal,
           onProgress: (bytes) => progress.update(bytes),
         });
         progress.update(summary.bytesRead);
         await progress.finish();
-        return { format: summary.format, bytesRead: summary.bytesRead, checks: summary.checks };
+        return { format: summary.format, bytesRead: summary.bytesRead, producer: summary.producer, checks: summary.checks };
       } finally {
         progress.stop();
       }
@@ -123,6 +139,38 @@ export function createActivities(deps: ActivityDeps) {
             ...volumeChecks(tables, input.checks),
           ],
         };
+      } finally {
+        progress.stop();
+      }
+    },
+
+    /**
+     * Levels 5–7, only what the plan declares: row drift vs the last passing drill, freshness
+     * columns, custom assertions, the engine's own integrity check. Every check runs, so one
+     * report shows all that is wrong.
+     */
+    async verifyRestore(input: { drillId: string; planId?: string; sandbox: SandboxHandle; backup: BackupRef; checks: DrillChecks }): Promise<Check[]> {
+      const ctx = Context.current();
+      const signal = ctx.cancellationSignal;
+      const engine = engines[input.sandbox.engine];
+      const progress = new ActivityProgress(input.drillId, 'verify', null, undefined);
+      const results: Check[] = [];
+      try {
+        const tables = await readDrillTables(deps.db, input.drillId);
+        if (input.checks.rowDrift) {
+          const baseline = input.planId ? await lastPassingDrillOfPlan(deps.db, input.planId, input.drillId) : undefined;
+          results.push(rowDriftCheck(tables, baseline, input.checks.rowDrift));
+        }
+        for (const rule of input.checks.freshness) {
+          results.push(await freshnessCheck(engine, input.sandbox, tables, rule, new Date(input.backup.modifiedAt), signal));
+          progress.update(results.length);
+        }
+        for (const assertion of input.checks.assertions) {
+          results.push(await assertionCheck(engine, input.sandbox, assertion, signal));
+          progress.update(results.length);
+        }
+        if (input.checks.nativeIntegrity) results.push(await nativeIntegrityCheck(engine, input.sandbox, signal));
+        return results;
       } finally {
         progress.stop();
       }

@@ -3,14 +3,22 @@
  * crosses Temporal's history, so it holds paths and ids, never credentials.
  */
 import { z } from 'zod';
+import { drillChecksSchema } from './checks.js';
 
-export const ENGINES = ['postgres', 'mysql'] as const;
+export const ENGINES = ['postgres', 'mysql', 'mongodb'] as const;
 export type Engine = (typeof ENGINES)[number];
 
-export const POSTGRES_FORMATS = ['auto', 'custom', 'directory', 'tar', 'plain'] as const;
-export type DumpFormat = (typeof POSTGRES_FORMATS)[number];
+export const DUMP_FORMATS = ['auto', 'custom', 'directory', 'tar', 'plain', 'archive'] as const;
+export type DumpFormat = (typeof DUMP_FORMATS)[number];
 
-export const STEP_NAMES = ['locate', 'provision', 'restore', 'inspect', 'report', 'teardown'] as const;
+/** Formats each engine's dump tools write; `auto` tells them apart by content. */
+export const ENGINE_FORMATS: Record<Engine, readonly DumpFormat[]> = {
+  postgres: ['auto', 'custom', 'directory', 'tar', 'plain'],
+  mysql: ['auto', 'plain'],
+  mongodb: ['auto', 'archive', 'directory'],
+};
+
+export const STEP_NAMES = ['locate', 'provision', 'restore', 'inspect', 'verify', 'report', 'teardown'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** passed/failed are verdicts on the backup; error/cancelled mean no verdict could be reached. */
@@ -28,29 +36,32 @@ export const fileSourceSchema = z
   .strict();
 export type FileSource = z.infer<typeof fileSourceSchema>;
 
-export const drillChecksSchema = z
-  .object({
-    minTables: z.number().int().min(0).default(1),
-    minRows: z.number().int().min(0).default(1),
-    /** A backup older than this is not a backup you can rely on: the drill fails at locate. */
-    maxAgeSeconds: z.number().int().positive().optional(),
-  })
-  .strict();
-export type DrillChecks = z.infer<typeof drillChecksSchema>;
+export { drillChecksSchema, type DrillChecks } from './checks.js';
 
 export const drillInputSchema = z
   .object({
     planId: z.string().min(1).optional(),
     engine: z.enum(ENGINES),
     source: fileSourceSchema,
-    format: z.enum(POSTGRES_FORMATS).default('auto'),
+    format: z.enum(DUMP_FORMATS).default('auto'),
+    /**
+     * Version of the server that made the backup ("16", "16.4", "10.11", "7.0"). The drill reads
+     * the producer from the dump too and fails on a mismatch before restoring anything.
+     */
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version like "16", "16.4" or "10.11.6"').optional(),
     sandbox: z.object({ kind: z.literal('local') }).strict().default({ kind: 'local' }),
-    checks: drillChecksSchema.default({ minTables: 1, minRows: 1 }),
+    checks: drillChecksSchema.prefault({}),
   })
   .strict()
-  .refine((input) => input.engine === 'postgres' || input.format === 'auto' || input.format === 'plain', {
-    message: 'MySQL/MariaDB backups are SQL dumps: use format "auto" or "plain"',
-    path: ['format'],
+  .superRefine((input, ctx) => {
+    const formats = ENGINE_FORMATS[input.engine];
+    if (!formats.includes(input.format)) {
+      ctx.addIssue({ code: 'custom', path: ['format'], message: `${input.engine} backups come as ${formats.map((f) => `"${f}"`).join(', ')}; "${input.format}" is not one of them` });
+    }
+    const sqlAssertion = input.checks.assertions.find((a) => (input.engine === 'mongodb') !== (a.mongo !== undefined));
+    if (sqlAssertion) {
+      ctx.addIssue({ code: 'custom', path: ['checks', 'assertions'], message: `assertion "${sqlAssertion.name}": ${input.engine === 'mongodb' ? 'MongoDB plans take "mongo" queries, not "sql"' : 'SQL engines take "sql" queries, not "mongo"'}` });
+    }
   });
 /** What callers send (defaults optional), e.g. from the `temporal` CLI. */
 export type DrillRequest = z.input<typeof drillInputSchema>;

@@ -24,6 +24,8 @@ export function formatDuration(ms: number): string {
   const totalSeconds = ms / 1000;
   if (totalSeconds < 60) return `${totalSeconds.toFixed(1)}s`;
   const hours = Math.floor(totalSeconds / 3600);
+  // Beyond a week, hours stop being readable ("6738h02m"); days are what a reader compares.
+  if (hours >= 7 * 24) return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = Math.floor(totalSeconds % 60);
   return hours > 0 ? `${hours}h${String(minutes).padStart(2, '0')}m` : `${minutes}m${String(seconds).padStart(2, '0')}s`;

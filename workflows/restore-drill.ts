@@ -21,7 +21,8 @@ import {
 } from '@temporalio/workflow';
 import type { DrillActivities } from '../activities/index.js';
 import type { BackupRef, Check, DrillInput, DrillProgress, DrillRequest, DrillResult, Outcome, SandboxHandle, StepName, StepRecord, TableStat } from '../core/drill.js';
-import { drillInputSchema } from '../core/drill.js';
+import { failureReason } from '../core/checks.js';
+import { drillChecksSchema, drillInputSchema } from '../core/drill.js';
 import { formatBytes, formatCount, formatDuration } from '../core/duration.js';
 import { BACKUP_FAILED_VERIFICATION, BACKUP_REJECTED, DRILL_ERROR, INVALID_REQUEST } from '../core/failures.js';
 import { bytesProgressSignal, progressQuery, SEARCH_ATTRIBUTES } from './definitions.js';
@@ -158,11 +159,20 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
   let totalRows = 0;
   let cancellation: unknown;
 
+  /** A check that ran to the end and failed: the step completed, the backup did not pass. */
+  function failVerdict(stepName: StepName, check: Check): void {
+    outcome = 'failed';
+    failedStep = stepName;
+    reason = failureReason(check);
+    const record = steps.find((s) => s.name === stepName);
+    if (record) Object.assign(record, { status: 'failed', message: check.message });
+  }
+
   try {
     if (!parsed.success) {
       throw ApplicationFailure.create({ type: INVALID_REQUEST, message: `invalid drill request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`, nonRetryable: true });
     }
-    const located = await step('locate', () => shared.locateBackup({ drillId, source: input.source, checks: input.checks }), (r) => r.backup.sizeBytes);
+    const located = await step('locate', () => shared.locateBackup({ drillId, planId: input.planId, source: input.source, checks: input.checks }), (r) => r.backup.sizeBytes);
     backup = located.backup;
     checks.push(...located.checks);
 
@@ -173,20 +183,21 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
       return onHost(sandboxHost, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: input.engine });
     });
 
-    const restored = await step('restore', () => onHost((sandbox as SandboxHandle).hostTaskQueue, RESTORE_OPTIONS).restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format }), (r) => r.bytesRead);
+    const restored = await step('restore', () => onHost((sandbox as SandboxHandle).hostTaskQueue, RESTORE_OPTIONS).restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format, engineVersion: input.engineVersion, allowErrors: input.checks.allowErrors }), (r) => r.bytesRead);
     format = restored.format;
     checks.push(...restored.checks);
 
     const inspected = await step('inspect', () => onHost((sandbox as SandboxHandle).hostTaskQueue, INSPECT_OPTIONS).inspectRestore({ drillId, sandbox: sandbox as SandboxHandle, checks: input.checks }));
     ({ tables, tablesTruncated, tableCount, totalRows } = inspected);
     checks.push(...inspected.checks);
-    const failed = inspected.checks.find((c) => !c.passed);
-    if (failed) {
-      outcome = 'failed';
-      failedStep = 'inspect';
-      reason = failed.message;
-      const inspectStep = steps.find((s) => s.name === 'inspect');
-      if (inspectStep) Object.assign(inspectStep, { status: 'failed', message: failed.message });
+    const failedInspection = inspected.checks.find((c) => !c.passed);
+    if (failedInspection) {
+      failVerdict('inspect', failedInspection);
+    } else if (hasDeepChecks(input)) {
+      const verified = await step('verify', () => onHost((sandbox as SandboxHandle).hostTaskQueue, INSPECT_OPTIONS).verifyRestore({ drillId, planId: input.planId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, checks: input.checks }));
+      checks.push(...verified);
+      const failedVerification = verified.find((c) => !c.passed);
+      if (failedVerification) failVerdict('verify', failedVerification);
     }
   } catch (err) {
     failedStep = steps.at(-1)?.name ?? null;
@@ -197,8 +208,8 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     } else {
       const failure = rootFailure(err);
       outcome = failure?.type === BACKUP_REJECTED ? 'failed' : 'error';
-      reason = failure?.message ?? (err as Error).message;
       const failedCheck = failure?.type === BACKUP_REJECTED ? (failure.details?.[0] as Check | undefined) : undefined;
+      reason = failedCheck ? failureReason(failedCheck) : (failure?.message ?? (err as Error).message);
       if (failedCheck) checks.push(failedCheck);
       log.info('drill did not pass', { drillId, outcome, failedStep, reason });
     }
@@ -256,6 +267,11 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
   return result;
 }
 
+function hasDeepChecks(input: DrillInput): boolean {
+  const { rowDrift, freshness, assertions, nativeIntegrity } = input.checks;
+  return rowDrift !== undefined || freshness.length > 0 || assertions.length > 0 || nativeIntegrity;
+}
+
 function finishStep(record: StepRecord, status: StepRecord['status'], bytes?: number, message?: string): void {
   const finishedAt = new Date();
   record.status = status;
@@ -308,7 +324,7 @@ function fallbackInput(request: DrillRequest): DrillInput {
     engine: 'postgres',
     format: 'auto',
     sandbox: { kind: 'local' },
-    checks: { minTables: 1, minRows: 1 },
+    checks: drillChecksSchema.parse({}),
     ...raw,
     source: raw.source && typeof raw.source === 'object' ? raw.source : { kind: 'file', path: '(missing)' },
   } as DrillInput;

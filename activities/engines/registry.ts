@@ -1,5 +1,6 @@
 import type { Engine } from '../../core/drill.js';
 import type { EngineAdapter } from './engine.js';
+import { mongodbEngine } from './mongodb/index.js';
 import { mysqlEngine } from './mysql/index.js';
 import { postgresEngine } from './postgres/index.js';
 
@@ -11,5 +12,6 @@ export function createEngines(options: EngineOptions): Record<Engine, EngineAdap
   return {
     postgres: postgresEngine({ binDir: options.postgresBinDir }),
     mysql: mysqlEngine(),
+    mongodb: mongodbEngine(),
   };
 }

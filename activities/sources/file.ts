@@ -18,6 +18,8 @@ const SIDECAR_SUFFIX = '.sha256';
 
 export interface LocateOptions {
   maxAgeSeconds?: number;
+  minSizeBytes: number;
+  requireChecksum: boolean;
   now: Date;
   signal: AbortSignal;
   onHashProgress: (bytesDone: number, bytesTotal: number) => void;
@@ -29,19 +31,24 @@ export async function locateFileBackup(source: FileSource, options: LocateOption
   const sizeBytes = chosen.stat.isDirectory() ? await directorySize(chosen.path) : chosen.stat.size;
   const checks: Check[] = [];
 
+  const minSize = Math.max(1, options.minSizeBytes);
+  const expectedSize = `>= ${formatBytes(minSize)}`;
   if (sizeBytes === 0) {
-    throw backupRejected({ name: 'size', observed: '0 bytes', expected: '> 0 bytes', message: `the backup ${chosen.path} is empty (0 bytes): the backup job wrote nothing` });
+    throw backupRejected({ name: 'size', observed: '0 bytes', expected: expectedSize, message: `the backup ${chosen.path} is empty (0 bytes): the backup job wrote nothing` });
   }
-  checks.push({ name: 'size', passed: true, observed: formatBytes(sizeBytes), expected: '> 0 bytes', message: `found ${chosen.path} (${formatBytes(sizeBytes)})` });
+  if (sizeBytes < minSize) {
+    throw backupRejected({ name: 'size', observed: formatBytes(sizeBytes), expected: expectedSize, message: `the backup ${chosen.path} is only ${formatBytes(sizeBytes)}, below the plan's minimum of ${formatBytes(minSize)}` });
+  }
+  checks.push({ name: 'size', passed: true, observed: formatBytes(sizeBytes), expected: expectedSize, message: `found ${chosen.path} (${formatBytes(sizeBytes)})` });
 
   const ageMs = options.now.getTime() - chosen.stat.mtime.getTime();
   if (options.maxAgeSeconds !== undefined) {
     const maxAgeMs = options.maxAgeSeconds * 1000;
     const observed = `${formatDuration(Math.max(0, ageMs))} old (modified ${chosen.stat.mtime.toISOString()})`;
     if (ageMs > maxAgeMs) {
-      throw backupRejected({ name: 'freshness', observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `no backup newer than the max age of ${formatDuration(maxAgeMs)}: the newest, ${chosen.path}, is ${formatDuration(ageMs)} old` });
+      throw backupRejected({ name: 'age', observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `no backup newer than the max age of ${formatDuration(maxAgeMs)}: the newest, ${chosen.path}, is ${formatDuration(ageMs)} old` });
     }
-    checks.push({ name: 'freshness', passed: true, observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `backup is ${formatDuration(Math.max(0, ageMs))} old` });
+    checks.push({ name: 'age', passed: true, observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `backup is ${formatDuration(Math.max(0, ageMs))} old` });
   }
 
   let sha256: string | null = null;
@@ -55,7 +62,11 @@ export async function locateFileBackup(source: FileSource, options: LocateOption
       }
       sidecarVerified = true;
       checks.push({ name: 'checksum', passed: true, observed: `sha256 ${sha256}`, expected: `sha256 ${expected} (sidecar)`, message: 'sha256 matches the sidecar' });
+    } else if (options.requireChecksum) {
+      throw backupRejected({ name: 'checksum', observed: 'no sidecar', expected: `${path.basename(chosen.path)}${SIDECAR_SUFFIX}`, message: `the plan requires a checksum, but there is no ${path.basename(chosen.path)}${SIDECAR_SUFFIX} sidecar next to the backup` });
     }
+  } else if (options.requireChecksum) {
+    throw backupRejected({ name: 'checksum', observed: 'a dump directory', expected: 'a single file with a sidecar', message: 'the plan requires a checksum, but the backup is a directory, which has no sha256 sidecar' });
   }
 
   const backup: BackupRef = {

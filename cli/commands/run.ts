@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { ENGINES, POSTGRES_FORMATS, type DrillRequest, type DrillResult } from '../../core/drill.js';
+import fs from 'node:fs';
+import type { DrillChecksRequest } from '../../core/checks.js';
+import { DUMP_FORMATS, drillInputSchema, ENGINE_FORMATS, ENGINES, type DrillRequest, type DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { hasGlobChars } from '../../core/glob.js';
@@ -17,14 +19,18 @@ import { connectTemporal } from '../temporal.js';
 
 const PROGRESS_INTERVAL_MS = 500;
 
-const USAGE = `Usage: drill run --engine postgres|mysql --file PATH [options]
+const USAGE = `Usage: drill run --engine ${ENGINES.join('|')} --file PATH [options]
 
   --engine ENGINE       ${ENGINES.join(' | ')} (required)
   --file PATH           the backup file or pg_dump directory; a glob in the last part
                         (e.g. '/backups/app-*.dump') picks the newest match
   --latest GLOB         with --file DIR: drill the newest file in DIR matching GLOB
-  --format FORMAT       ${POSTGRES_FORMATS.join(' | ')} (default auto: detected from the content;
-                        MySQL/MariaDB backups are SQL dumps: auto or plain)
+  --format FORMAT       default auto (detected from the content); postgres: ${ENGINE_FORMATS.postgres.slice(1).join(', ')};
+                        mysql: ${ENGINE_FORMATS.mysql.slice(1).join(', ')}; mongodb: ${ENGINE_FORMATS.mongodb.slice(1).join(', ')}
+  --engine-version V    version of the server the backups come from (e.g. 16, 10.11, 7.0);
+                        a dump taken from another version fails before it is restored
+  --checks FILE         JSON of the plan's checks (see docs/verification.md); the flags
+                        below override its fields
   --min-tables N        fail unless at least N user tables are restored (default 1)
   --min-rows N          fail unless at least N rows in all are restored (default 1)
   --max-age DURATION    fail if the backup is older, e.g. 26h, 7d
@@ -88,6 +94,8 @@ function parseCliArgs(argv: string[]) {
         'min-rows': { type: 'string' },
         'max-age': { type: 'string' },
         'plan-id': { type: 'string' },
+        'engine-version': { type: 'string' },
+        checks: { type: 'string' },
         id: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -106,7 +114,7 @@ function buildRequest(values: RunValues): DrillRequest {
   if (!values.engine) throw new CliError(`--engine is required\n\n${USAGE}`);
   if (!(ENGINES as readonly string[]).includes(values.engine)) throw new CliError(`unknown engine "${values.engine}": supported engines are ${ENGINES.join(', ')}`);
   if (!values.file) throw new CliError(`--file is required\n\n${USAGE}`);
-  if (!(POSTGRES_FORMATS as readonly string[]).includes(values.format as string)) throw new CliError(`unknown format "${values.format}": use one of ${POSTGRES_FORMATS.join(', ')}`);
+  if (!(DUMP_FORMATS as readonly string[]).includes(values.format as string)) throw new CliError(`unknown format "${values.format}": use one of ${DUMP_FORMATS.join(', ')}`);
 
   const absolute = path.resolve(values.file);
   let source: DrillRequest['source'];
@@ -115,7 +123,7 @@ function buildRequest(values: RunValues): DrillRequest {
   else source = { kind: 'file', path: absolute };
   if (hasGlobChars(source.path)) throw new CliError(`only the last part of --file may be a glob: "${values.file}"`);
 
-  const checks: { minTables?: number; minRows?: number; maxAgeSeconds?: number } = {};
+  const checks: DrillChecksRequest = values.checks ? readChecksFile(values.checks) : {};
   if (values['min-tables'] !== undefined) checks.minTables = nonNegativeInt('--min-tables', values['min-tables']);
   if (values['min-rows'] !== undefined) checks.minRows = nonNegativeInt('--min-rows', values['min-rows']);
   if (values['max-age'] !== undefined) {
@@ -125,13 +133,34 @@ function buildRequest(values: RunValues): DrillRequest {
       throw new CliError(`--max-age: ${(err as Error).message}`);
     }
   }
-  return {
+  const request: DrillRequest = {
     engine: values.engine as DrillRequest['engine'],
     source,
     format: values.format as DrillRequest['format'],
-    checks: { minTables: checks.minTables ?? 1, minRows: checks.minRows ?? 1, ...(checks.maxAgeSeconds ? { maxAgeSeconds: checks.maxAgeSeconds } : {}) },
+    checks,
     ...(values['plan-id'] ? { planId: values['plan-id'] } : {}),
+    ...(values['engine-version'] ? { engineVersion: values['engine-version'] } : {}),
   };
+  // The workflow validates too, but a typo is best reported here, before a drill id is spent.
+  const parsed = drillInputSchema.safeParse(request);
+  if (!parsed.success) throw new CliError(`invalid drill: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+  return request;
+}
+
+function readChecksFile(file: string): DrillChecksRequest {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--checks: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+    return parsed as DrillChecksRequest;
+  } catch (err) {
+    throw new CliError(`--checks: ${file} is not a JSON object of checks: ${(err as Error).message}`);
+  }
 }
 
 function nonNegativeInt(flag: string, text: string): number {

@@ -1,5 +1,6 @@
 /** Reads of drill history for the API and CLI. */
 import { asc, count, desc, eq } from 'drizzle-orm';
+import type { TableStat } from '../../core/drill.js';
 import type { HistoryDb } from '../client.js';
 import { drillChecks, drills, drillSteps, drillTables, type DrillCheckRow, type DrillRow, type DrillStepRow, type DrillTableRow } from '../schema/index.js';
 
@@ -34,4 +35,12 @@ export async function getDrill(db: HistoryDb, drillId: string): Promise<DrillDet
     db.select().from(drillTables).where(eq(drillTables.drillId, drillId)).orderBy(asc(drillTables.database), asc(drillTables.schema), asc(drillTables.name)),
   ]);
   return { ...drill, steps, checks, tables };
+}
+
+/** Every table a drill's inspect step counted (the workflow result carries only the first few hundred). */
+export async function readDrillTables(db: HistoryDb, drillId: string): Promise<TableStat[]> {
+  return db
+    .select({ database: drillTables.database, schema: drillTables.schema, name: drillTables.name, rows: drillTables.rows })
+    .from(drillTables)
+    .where(eq(drillTables.drillId, drillId));
 }

@@ -3,6 +3,7 @@
  * so an activity Temporal retries after a crash rewrites the same rows instead of adding more.
  */
 import { eq, sql } from 'drizzle-orm';
+import { checkLevel } from '../../core/checks.js';
 import type { DrillInput, DrillResult, StepRecord, TableStat } from '../../core/drill.js';
 import type { HistoryDb } from '../client.js';
 import { drillChecks, drills, drillSteps, drillTables } from '../schema/index.js';
@@ -60,7 +61,7 @@ export async function recordDrillReport(db: HistoryDb, request: DrillInput, sour
     await upsertSteps(tx, result.drillId, result.steps);
     await tx.delete(drillChecks).where(eq(drillChecks.drillId, result.drillId));
     if (result.checks.length > 0) {
-      await tx.insert(drillChecks).values(result.checks.map((check, position) => ({ drillId: result.drillId, position, ...check })));
+      await tx.insert(drillChecks).values(result.checks.map((check, position) => ({ drillId: result.drillId, position, level: checkLevel(check.name), ...check })));
     }
   });
 }

@@ -9,6 +9,8 @@ export const drillChecks = pgTable(
       .notNull()
       .references(() => drills.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
+    /** exists | integrity | restorable | readable | plausible | custom | native */
+    level: text('level').notNull().default('restorable'),
     position: integer('position').notNull(),
     passed: boolean('passed').notNull(),
     observed: text('observed').notNull(),

@@ -50,7 +50,7 @@ describe('drill run', () => {
     expect(result).toMatchObject({ outcome: 'passed', failedStep: null, reason: null, format: 'plain', tableCount: 4, totalRows: 4617 });
     expect(result.drillId).toMatch(/^drill-/);
     expect(Object.keys(result.timings.steps)).toEqual(['locate', 'provision', 'restore', 'inspect', 'teardown', 'report']);
-    expect(result.checks.map((c: { name: string }) => c.name)).toEqual(['size', 'format', 'restore', 'readable', 'tables', 'rows']);
+    expect(result.checks.map((c: { name: string }) => c.name)).toEqual(['size', 'format', 'producer', 'restore', 'readable', 'tables', 'rows']);
   });
 
   it('exits 1 with the failing step and reason for a corrupt backup', async () => {
@@ -60,7 +60,7 @@ describe('drill run', () => {
     const { code, stdout } = await drill(['run', '--engine', 'postgres', '--file', file]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/: FAILED at restore$/m);
-    expect(stdout).toMatch(/reason\s+not a PostgreSQL dump: the file is a text file that does not start like SQL/);
+    expect(stdout).toMatch(/reason\s+\[restorable\] not a PostgreSQL dump: the file is a text file that does not start like SQL/);
   });
 
   it('exits 2 on usage errors, naming the problem', async () => {

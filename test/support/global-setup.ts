@@ -15,6 +15,7 @@ import { startTemporalServer } from '../../scripts/services/temporal-server.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { bundleDrillWorkflows } from '../../worker/worker.js';
 import { makeFixtures } from './fixtures.js';
+import { makeMongoFixtures } from './mongo-fixtures.js';
 import { makeMysqlFixtures } from './mysql-fixtures.js';
 
 declare module 'vitest' {
@@ -47,6 +48,7 @@ export default async function setup(project: TestProject) {
   const fixturesDir = path.join(scratchDir, 'fixtures');
   await makeFixtures(history.url.replace(/\/[^/]*$/, '/postgres'), fixturesDir);
   await makeMysqlFixtures(fixturesDir, scratchDir);
+  await makeMongoFixtures(fixturesDir, scratchDir);
   console.log(`test services up in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal ${temporal.address} (${temporal.origin}), ${history.origin}`);
 
   project.provide('temporalAddress', temporal.address);

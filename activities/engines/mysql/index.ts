@@ -1,5 +1,6 @@
 import type { EngineAdapter } from '../engine.js';
 import { inspectMysql } from './inspect.js';
+import { checkMysqlIntegrity, newestMysqlTimestamp, runMysqlAssertion } from './queries.js';
 import { restoreMysqlBackup } from './restore.js';
 import { startMysqlServer, stopMysqlServer } from './server.js';
 
@@ -10,5 +11,8 @@ export function mysqlEngine(): EngineAdapter {
     stopServer: stopMysqlServer,
     restore: restoreMysqlBackup,
     inspect: inspectMysql,
+    runAssertion: runMysqlAssertion,
+    newestTimestamp: newestMysqlTimestamp,
+    checkIntegrity: checkMysqlIntegrity,
   };
 }

@@ -2,17 +2,15 @@
  * Every base table of every user schema with an exact `COUNT(*)`, all counted in one client
  * session. (InnoDB answers COUNT(*) by scanning an index, which reads every row's entry.)
  */
-import { spawn } from 'node:child_process';
 import type { TableStat } from '../../../core/drill.js';
 import { backupRejected } from '../../failures.js';
 import type { InspectRequest } from '../engine.js';
-import { findMysqlBinaries } from './binaries.js';
+import { mysqlQuery } from './client.js';
 import { quoteIdent, SYSTEM_SCHEMAS } from './restore.js';
 import { clientArgs } from './server.js';
 
 export async function inspectMysql({ sandbox, signal, onTableCounted }: InspectRequest): Promise<TableStat[]> {
-  const { client } = findMysqlBinaries();
-  const listing = await query(client, clientArgs(sandbox), `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN (${SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ')}) ORDER BY 1, 2;`, signal);
+  const listing = await mysqlQuery(clientArgs(sandbox), `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN (${SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ')}) ORDER BY 1, 2;`, signal);
   const tables = listing.split('\n').filter(Boolean).map((line) => {
     const [schema, name] = line.split('\t') as [string, string];
     return { schema, name };
@@ -21,7 +19,7 @@ export async function inspectMysql({ sandbox, signal, onTableCounted }: InspectR
   const statements = tables.map((t, i) => `SELECT ${i}, COUNT(*) FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)};`).join('\n');
   let output: string;
   try {
-    output = await query(client, clientArgs(sandbox), statements, signal);
+    output = await mysqlQuery(clientArgs(sandbox), statements, signal);
   } catch (err) {
     signal.throwIfAborted();
     const message = (err as Error).message;
@@ -37,17 +35,4 @@ export async function inspectMysql({ sandbox, signal, onTableCounted }: InspectR
     onTableCounted(stats.length, tables.length);
   }
   return stats;
-}
-
-function query(client: string, args: string[], sql: string, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(client, [...args, '-N', '-B', '-r'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr.trim().split('\n').at(-1) ?? `mysql client exit ${code}`))));
-    child.stdin.end(sql);
-  });
 }

@@ -9,7 +9,9 @@ import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../proce
 import { plaintextStream } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { readBackupHead, sniffPostgresBackup } from '../postgres/format.js';
+import { producerCheck } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
+import { flavorOf, incompatibility, readMysqlProducer, sandboxServerVersion } from './producer.js';
 import { clientArgs } from './server.js';
 
 const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
@@ -27,6 +29,14 @@ const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
 
 export async function restoreMysqlBackup(request: RestoreRequest): Promise<RestoreSummary> {
   const compression = await detect(request);
+  const headText = gunzipHead(await readBackupHead(request.backup.path), compression);
+  const producer = readMysqlProducer(headText);
+  const preChecks: Check[] = [];
+  const cannot = incompatibility(headText, producer);
+  if (cannot) {
+    throw backupRejected({ name: 'producer', observed: producer?.tool ?? 'a MySQL 8 dump', expected: `a dump ${sandboxServerVersion().flavor} ${sandboxServerVersion().version} can load`, message: cannot });
+  }
+  if (producer) preChecks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion));
   const bins = findMysqlBinaries();
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
   const sql = (statement: string) => runToolOrThrow(bins.client, [...clientArgs(request.sandbox), '-e', statement], { env });
@@ -53,7 +63,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
     request.signal.throwIfAborted();
     const error = err as NodeJS.ErrnoException;
     if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
-      throw backupRejected({ name: 'restore', observed: `gzip error after ${counter.bytes} bytes: ${error.message}`, expected: 'a complete gzip stream', message: `the gzip stream is truncated or corrupt (${error.message})` });
+      throw backupRejected({ name: 'decompress', observed: `gzip error after ${counter.bytes} bytes: ${error.message}`, expected: 'a complete gzip stream', message: `the gzip stream is truncated or corrupt (${error.message})` });
     }
     throw err;
   }
@@ -62,8 +72,8 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   // A dump cut mid-statement also yields a syntax error; "cut short" is the truer reason, so
   // completeness is judged first.
   const complete = completeness(tail.headText(), tail.tailText(), tail.bytes);
-  checks.push(verdict(run), complete);
-  return { format: 'plain', bytesRead: counter.bytes, checks };
+  checks.push(...preChecks, verdict(run, request.allowedErrors), complete);
+  return { format: 'plain', bytesRead: counter.bytes, producer, checks };
 }
 
 async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {
@@ -72,6 +82,9 @@ async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {
   // The PostgreSQL sniffer already tells every kind of file apart; reuse its judgement.
   const sniffed = sniffPostgresBackup(bytes);
   if (sniffed.kind === 'foreign' && /MySQL\/MariaDB dump/.test(sniffed.description)) return compression;
+  if (sniffed.kind === 'foreign' && sniffed.damaged) {
+    throw backupRejected({ name: 'decompress', observed: sniffed.description, expected: 'a complete, valid gzip stream', message: `the backup is damaged: ${sniffed.description}` });
+  }
   let description: string | undefined;
   if (sniffed.kind === 'foreign') description = sniffed.description;
   else if (sniffed.format !== 'plain') description = `a pg_dump ${sniffed.format}-format archive (PostgreSQL), not a MySQL dump`;
@@ -92,10 +105,11 @@ function gunzipHead(bytes: Buffer, compression: 'gzip' | 'none'): string {
   }
 }
 
-function verdict(run: ToolRun): Check {
+function verdict(run: ToolRun, allowedErrors: string[]): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
-  const harmless = errors.filter((e) => HARMLESS.some((h) => h.pattern.test(e.message)));
+  const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];
+  const harmless = errors.filter((e) => patterns.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
   if (genuine.length > 0) {
     throw backupRejected({

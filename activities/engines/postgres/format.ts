@@ -3,14 +3,15 @@
  * after what they meant to write, and a failing job writes something else under the same name.
  */
 import { open } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 
 export type PostgresFormat = 'custom' | 'directory' | 'tar' | 'plain';
 export type Compression = 'gzip' | 'none';
 
 export type Sniffed =
   | { kind: 'postgres'; format: Exclude<PostgresFormat, 'directory'>; compression: Compression }
-  | { kind: 'foreign'; description: string };
+  /** `damaged`: compressed data that does not decompress, an integrity failure rather than a wrong file. */
+  | { kind: 'foreign'; description: string; damaged?: true };
 
 /** How much of the file detection reads; enough for any dump header and a gzip block of it. */
 const SNIFF_BYTES = 64 * 1024;
@@ -45,7 +46,9 @@ export function sniffPostgresBackup(head: Buffer): Sniffed {
     try {
       inner = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a partial stream */ });
     } catch (err) {
-      return { kind: 'foreign', description: `a gzip stream that cannot be decompressed (${(err as Error).message})` };
+      const garbage = trailingGarbage(head);
+      if (garbage !== undefined) return { kind: 'foreign', damaged: true, description: `gzip data followed by ${garbage} byte(s) of trailing garbage (a partial overwrite or a botched copy)` };
+      return { kind: 'foreign', damaged: true, description: `a gzip stream that cannot be decompressed (${(err as Error).message})` };
     }
     const innerSniff = sniffUncompressed(inner);
     if (innerSniff.kind === 'foreign') return { kind: 'foreign', description: `gzip-compressed: ${innerSniff.description}` };
@@ -98,6 +101,29 @@ function isPgDumpTar(head: Buffer): boolean {
   const magic = head.subarray(257, 262).toString('latin1');
   const firstName = head.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
   return magic === 'ustar' && firstName === 'toc.dat';
+}
+
+/**
+ * Bytes after the end of a complete gzip member that are not another member, or undefined when
+ * the member itself is damaged. Only the sniffed head is looked at: a small backup fits in it
+ * whole; in a larger one the restore's own decompression finds the garbage.
+ */
+function trailingGarbage(head: Buffer): number | undefined {
+  const flags = head[3] ?? 0;
+  let offset = 10;
+  try {
+    if (flags & 0x04) offset += 2 + head.readUInt16LE(offset);
+    if (flags & 0x08) offset = head.indexOf(0, offset) + 1;
+    if (flags & 0x10) offset = head.indexOf(0, offset) + 1;
+    if (flags & 0x02) offset += 2;
+    if (offset <= 0 || offset >= head.length) return undefined;
+    const inflated = inflateRawSync(head.subarray(offset), { info: true }) as unknown as { engine: { bytesWritten: number } };
+    const memberEnd = offset + inflated.engine.bytesWritten + 8;
+    if (memberEnd >= head.length || startsWith(head.subarray(memberEnd), GZIP_MAGIC)) return undefined;
+    return head.length - memberEnd;
+  } catch {
+    return undefined;
+  }
 }
 
 function startsWith(buffer: Buffer, magic: number[]): boolean {

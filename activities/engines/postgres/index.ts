@@ -1,6 +1,7 @@
 import type { EngineAdapter } from '../engine.js';
 import { findPostgresBinaries } from './binaries.js';
 import { inspectPostgres } from './inspect.js';
+import { checkPostgresIntegrity, newestPostgresTimestamp, runPostgresAssertion } from './queries.js';
 import { restorePostgresBackup } from './restore.js';
 import { startPostgresServer, stopPostgresServer } from './server.js';
 
@@ -11,5 +12,8 @@ export function postgresEngine(options: { binDir?: string }): EngineAdapter {
     stopServer: (sandbox) => stopPostgresServer(sandbox),
     restore: async (request) => restorePostgresBackup({ ...request, bins: await findPostgresBinaries(options.binDir) }),
     inspect: (request) => inspectPostgres(request),
+    runAssertion: runPostgresAssertion,
+    newestTimestamp: newestPostgresTimestamp,
+    checkIntegrity: checkPostgresIntegrity,
   };
 }

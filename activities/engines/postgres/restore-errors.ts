@@ -74,12 +74,14 @@ function errorMessage(line: string): string | undefined {
   return undefined;
 }
 
-export function classifyRestoreErrors(errors: RestoreError[]): ClassifiedErrors {
+/** `allowed`: regex sources of errors the plan declares harmless for its backups. */
+export function classifyRestoreErrors(errors: RestoreError[], allowed: string[] = []): ClassifiedErrors {
+  const planAllowed = allowed.map((source) => ({ pattern: new RegExp(source), why: `allowed by the plan (/${source}/)` }));
   const genuine: RestoreError[] = [];
   const harmless: RestoreError[] = [];
   const counts = new Map<string, number>();
   for (const error of errors) {
-    const match = HARMLESS.find(({ pattern, command }) => pattern.test(error.message) && (!command || command.test(error.command ?? '')));
+    const match = HARMLESS.find(({ pattern, command }) => pattern.test(error.message) && (!command || command.test(error.command ?? ''))) ?? planAllowed.find(({ pattern }) => pattern.test(error.message));
     if (match) {
       harmless.push(error);
       counts.set(match.why, (counts.get(match.why) ?? 0) + 1);

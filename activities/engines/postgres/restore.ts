@@ -19,7 +19,9 @@ import { processTreeReadBytes } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { ByteCounter, plaintextStream } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
+import { producerCheck, versionNumber } from '../producer-check.js';
 import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
+import { archiveVersionReadable, newestArchiveVersionRead, readPostgresProducer, type PostgresProducer } from './producer.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
 import { quoteIdent } from './identifiers.js';
 import { clientEnv } from './server.js';
@@ -51,6 +53,9 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
     expected: request.requestedFormat === 'auto' ? 'a pg_dump format' : request.requestedFormat,
     message: `backup is a pg_dump ${format}-format dump${compression === 'gzip' ? ', gzip-compressed' : ''}`,
   };
+  const producer = await readProducer(request.backup, format);
+  const checks: Check[] = [formatCheck];
+  if (producer) checks.push(judgeProducer(producer, format, request));
   await prepareTargetDatabase(request);
 
   let run: ToolRun;
@@ -62,7 +67,40 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
   }
   // A cancelled drill kills the tool; its exit says nothing about the backup.
   request.signal.throwIfAborted();
-  return { format, bytesRead, checks: [formatCheck, verdictFromTool(run)] };
+  checks.push(verdictFromTool(run, request.allowedErrors, newerToolNote(producer, request.bins)));
+  return { format, bytesRead, producer, checks };
+}
+
+async function readProducer(backup: BackupRef, format: PostgresFormat): Promise<PostgresProducer | null> {
+  const file = format === 'directory' ? path.join(backup.path, 'toc.dat') : backup.path;
+  return readPostgresProducer(await readBackupHead(file));
+}
+
+/**
+ * pg_restore cannot read an archive format newer than its own (the dump of a newer pg_dump): say
+ * so before restoring, in words that tell the operator what to install. Plain SQL is read by any
+ * psql, so a newer producer there is only a note.
+ */
+function judgeProducer(producer: PostgresProducer, format: PostgresFormat, request: RestoreRequest): Check {
+  const toolsMajor = Number(request.bins.version.split('.')[0]);
+  const producerMajor = Number(versionNumber(producer.tool)?.split('.')[0] ?? NaN);
+  if (format !== 'plain' && producer.archiveVersion && !archiveVersionReadable(producer.archiveVersion, toolsMajor)) {
+    const wanted = Number.isFinite(producerMajor) ? producerMajor : 'the dump\'s';
+    throw backupRejected({
+      name: 'producer',
+      observed: `${producer.tool ?? 'pg_dump'} (archive format ${producer.archiveVersion})`,
+      expected: `an archive pg_restore ${request.bins.version} can read (format <= ${newestArchiveVersionRead(toolsMajor)})`,
+      message: `dump written by ${producer.tool ?? 'a newer pg_dump'} (archive format ${producer.archiveVersion}); restore tools here are pg_restore ${request.bins.version}, which reads archive formats up to ${newestArchiveVersionRead(toolsMajor)}: install PostgreSQL ${wanted} tools (RESTORE_DRILL_PG_BIN) or use a sandbox image of version ${wanted}`,
+    });
+  }
+  const note = Number.isFinite(producerMajor) && producerMajor > toolsMajor ? `newer than these restore tools (${request.bins.version})` : undefined;
+  return producerCheck('PostgreSQL', producer, request.declaredVersion, note);
+}
+
+function newerToolNote(producer: PostgresProducer | null, bins: PostgresBinaries): string | undefined {
+  const producerMajor = Number(versionNumber(producer?.tool)?.split('.')[0] ?? NaN);
+  if (!(producerMajor > Number(bins.version.split('.')[0]))) return undefined;
+  return `the dump was written by ${producer!.tool}, newer than these tools (${bins.version}); restoring it with PostgreSQL ${producerMajor} tools may succeed`;
 }
 
 async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {
@@ -76,6 +114,9 @@ async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{
     return checkRequested({ format: 'directory', compression: 'none' }, requested);
   }
   const sniffed = sniffPostgresBackup(await readBackupHead(backup.path));
+  if (sniffed.kind === 'foreign' && sniffed.damaged) {
+    throw backupRejected({ name: 'decompress', observed: sniffed.description, expected: 'a complete, valid gzip stream', message: `the backup is damaged: ${sniffed.description}` });
+  }
   if (sniffed.kind === 'foreign') {
     throw backupRejected({ name: 'format', observed: sniffed.description, expected: 'a pg_dump backup', message: `not a PostgreSQL dump: the file is ${sniffed.description}` });
   }
@@ -191,21 +232,22 @@ export function endsWithTrailer(head: string, tail: string): boolean {
 }
 
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
-function verdictFromTool(run: ToolRun): Check {
+function verdictFromTool(run: ToolRun, allowedErrors: string[], versionHint: string | undefined): Check {
   // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
   // nothing about the backup: an infrastructure error, retried.
   if (run.signal || (run.command === 'psql' && run.exitCode === 2)) {
     throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
   }
   const errors = parseRestoreErrors(run.errorLines);
-  const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors);
+  const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors, allowedErrors);
+  const hint = versionHint ? ` (${versionHint})` : '';
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
   if (genuine.length > 0 || run.droppedErrorLines > 0) {
     throw backupRejected({
       name: 'restore',
       observed: `${genuine.length + run.droppedErrorLines} error(s)${ignored}`,
       expected: 'no restore errors',
-      message: `${run.command} reported ${genuine.length + run.droppedErrorLines} error(s): ${describeErrors(genuine)}`,
+      message: `${run.command} reported ${genuine.length + run.droppedErrorLines} error(s): ${describeErrors(genuine)}${hint}`,
     });
   }
   // pg_restore exits 1 whenever it skipped past an error; psql's non-zero exits are all fatal.
@@ -215,7 +257,7 @@ function verdictFromTool(run: ToolRun): Check {
       name: 'restore',
       observed: describeExit(run),
       expected: 'exit code 0',
-      message: `${run.command} failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`,
+      message: `${run.command} failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}${hint}`,
     });
   }
   return {
@@ -232,10 +274,14 @@ function streamFailure(err: unknown, compressedBytes: number, backup: BackupRef)
   const error = err as NodeJS.ErrnoException;
   if (error?.name === 'AbortError') return err;
   if (error?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(error?.message ?? '')) {
-    return backupRejected({ name: 'restore', observed: `gzip stream ends after ${compressedBytes} of ${backup.sizeBytes} bytes`, expected: 'a complete gzip stream', message: 'the gzip stream ends early: the backup is truncated' });
+    return backupRejected({ name: 'decompress', observed: `gzip stream ends after ${compressedBytes} of ${backup.sizeBytes} bytes`, expected: 'a complete gzip stream', message: 'the gzip stream ends early: the backup is truncated' });
+  }
+  if (error?.code === 'Z_DATA_ERROR' && /incorrect header check/.test(error.message)) {
+    // The first member's header was checked before the restore: this is data after the stream's end.
+    return backupRejected({ name: 'decompress', observed: `non-gzip data after ${compressedBytes} bytes`, expected: 'nothing after the gzip stream', message: 'the backup is damaged: gzip data followed by trailing garbage (a partial overwrite or a botched copy)' });
   }
   if (typeof error?.code === 'string' && error.code.startsWith('Z_')) {
-    return backupRejected({ name: 'restore', observed: `gzip error after ${compressedBytes} bytes: ${error.message}`, expected: 'valid gzip data', message: `the gzip data is corrupt (${error.message})` });
+    return backupRejected({ name: 'decompress', observed: `gzip error after ${compressedBytes} bytes: ${error.message}`, expected: 'valid gzip data', message: `the gzip data is corrupt (${error.message})` });
   }
   return err;
 }

@@ -1,0 +1,110 @@
+/**
+ * A throwaway MongoDB-wire server in a local sandbox: FerretDB on SQLite files in the sandbox's data
+ * directory (or a real mongod when one is on PATH), listening on a Unix socket in the sandbox's
+ * private socket directory only, no TCP listener, no telemetry, no debug HTTP endpoint.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import type { SandboxHandle } from '../../../core/drill.js';
+import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
+import { findMongoBinaries, type MongoBinaries } from './binaries.js';
+import { mongoSocket, mongoUri } from './client.js';
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+
+const pidFile = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mongo-server.pid');
+const serverLog = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mongo-server.log');
+
+/** The argument that identifies this sandbox's server process in /proc (checked before killing). */
+function identifyingArgument(kind: MongoBinaries['server']['kind'], sandbox: SandboxHandle): string {
+  return kind === 'ferretdb' ? `--sqlite-url=file:${sandbox.dataDir}/` : `--dbpath=${sandbox.dataDir}`;
+}
+
+function serverArgs(kind: MongoBinaries['server']['kind'], sandbox: SandboxHandle): string[] {
+  if (kind === 'ferretdb') {
+    return [
+      '--handler=sqlite',
+      identifyingArgument(kind, sandbox),
+      `--listen-unix=${mongoSocket(sandbox)}`,
+      // Empty turns the TCP listener and the debug/metrics HTTP listener off.
+      '--listen-addr=',
+      '--debug-addr=',
+      '--telemetry=disable',
+      `--state-dir=${sandbox.dir}`,
+      '--log-level=info',
+      '--log-format=text',
+    ];
+  }
+  return [
+    identifyingArgument(kind, sandbox),
+    // A socket path as the only bind address: no TCP listener.
+    `--bind_ip=${mongoSocket(sandbox)}`,
+    '--nounixsocket',
+    `--port=${sandbox.port}`,
+    `--logpath=${serverLog(sandbox)}`,
+    '--setParameter=diagnosticDataCollectionEnabled=false',
+  ];
+}
+
+export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
+  const { server } = findMongoBinaries();
+  const logFile = serverLog(sandbox);
+  const log = await fs.open(logFile, 'a', 0o600);
+  let child;
+  try {
+    child = spawn(server.path, serverArgs(server.kind, sandbox), {
+      uid: sandbox.uid,
+      gid: sandbox.gid,
+      cwd: sandbox.dir,
+      env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+    });
+  } finally {
+    await log.close();
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', () => {});
+  child.unref();
+  if (child.pid !== undefined) await fs.writeFile(pidFile(sandbox), `${child.pid}\n${server.kind}\n`, { mode: 0o600 });
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'no answer';
+  let dead = false;
+  void exited.then(() => (dead = true));
+  while (Date.now() < deadline && !dead) {
+    const client = new MongoClient(mongoUri(sandbox), { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+    try {
+      await client.db('admin').command({ ping: 1 });
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    } finally {
+      await client.close().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stopMongoServer(sandbox);
+  const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
+  throw new Error(`${server.kind} sandbox server did not start${dead ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000}s (${lastError})`}: ${tail || 'nothing logged'}`);
+}
+
+/** Kills the server (its data is about to be deleted) after checking the pid really is it. */
+export async function stopMongoServer(sandbox: SandboxHandle): Promise<void> {
+  let pid: number;
+  let kind: MongoBinaries['server']['kind'];
+  try {
+    const [pidText, kindText] = (await fs.readFile(pidFile(sandbox), 'utf8')).split('\n');
+    pid = Number(pidText);
+    kind = kindText === 'mongod' ? 'mongod' : 'ferretdb';
+  } catch {
+    return;
+  }
+  // After a reboot the pid may belong to anything: only this sandbox's server may be signalled.
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !hasArgument(pid, identifyingArgument(kind, sandbox))) return;
+  signalProcess(pid, 'SIGKILL');
+  if (!(await waitUntilDead(pid, STOP_GRACE_MS))) throw new Error(`${kind} sandbox server (pid ${pid}) did not die after SIGKILL`);
+}

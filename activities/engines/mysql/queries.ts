@@ -1,0 +1,70 @@
+/**
+ * The deeper checks' queries against the restored MySQL/MariaDB copy: a user's assertion in a
+ * read-only transaction with a server-side time limit, the newest value of a timestamp column,
+ * and CHECK TABLE … EXTENDED over every table.
+ */
+import type { AssertionQuery, ScalarValue } from '../../../core/checks.js';
+import type { IntegrityReport, ObjectRef, QueryRequest } from '../engine.js';
+import { findMysqlBinaries } from './binaries.js';
+import { mysqlQuery, rowsOf } from './client.js';
+import { quoteIdent, SYSTEM_SCHEMAS } from './restore.js';
+import { clientArgs } from './server.js';
+
+/** MariaDB limits any statement in seconds; MySQL only SELECTs, in milliseconds. */
+function timeLimit(timeoutMs: number): string {
+  const isMariadb = /mariadb/.test(findMysqlBinaries().server);
+  return isMariadb ? `SET SESSION max_statement_time = ${(timeoutMs / 1000).toFixed(3)};` : `SET SESSION max_execution_time = ${Math.round(timeoutMs)};`;
+}
+
+/** Session settings every verify query runs under: UTC, so DATETIME values read as UTC. */
+function preamble(timeoutMs: number): string {
+  return `SET SESSION time_zone = '+00:00'; ${timeLimit(timeoutMs)} SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY;\n`;
+}
+
+export async function runMysqlAssertion(request: QueryRequest & { query: AssertionQuery }): Promise<ScalarValue> {
+  const query = request.query;
+  if (!('sql' in query)) throw new Error('MySQL/MariaDB plans take "sql" assertions');
+  const statement = query.sql.trim().replace(/;+\s*$/, '');
+  const output = await run(request, `${preamble(request.timeoutMs)}${statement};\nROLLBACK;`);
+  const first = rowsOf(output)[0]?.[0];
+  return first === undefined || first === 'NULL' ? null : first;
+}
+
+export async function newestMysqlTimestamp(request: QueryRequest & { table: ObjectRef; column: string }): Promise<Date | null> {
+  const table = `${quoteIdent(request.table.schema)}.${quoteIdent(request.table.name)}`;
+  const output = await run(request, `${preamble(request.timeoutMs)}SELECT UNIX_TIMESTAMP(MAX(${quoteIdent(request.column)})) FROM ${table};\nROLLBACK;`);
+  const value = rowsOf(output)[0]?.[0];
+  if (value === undefined || value === 'NULL') return null;
+  return new Date(Number(value) * 1000);
+}
+
+/** CHECK TABLE … EXTENDED reads every row and index entry; the last status row per table is its verdict. */
+export async function checkMysqlIntegrity(request: QueryRequest): Promise<IntegrityReport> {
+  const method = 'CHECK TABLE … EXTENDED on every table';
+  const listing = await run(request, `SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN (${SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ')}) ORDER BY 1, 2;`);
+  const tables = rowsOf(listing).map(([schema, name]) => ({ schema: schema!, name: name! }));
+  const problems: string[] = [];
+  for (const table of tables) {
+    request.signal.throwIfAborted();
+    const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    const rows = rowsOf(await run(request, `${timeLimit(request.timeoutMs)} CHECK TABLE ${qualified} EXTENDED;`));
+    const messages = rows.filter(([, , type]) => type === 'error' || type === 'Error' || type === 'warning');
+    const status = rows.filter(([, , type]) => type === 'status').at(-1)?.[3];
+    if (status !== 'OK' || rows.some(([, , type]) => type?.toLowerCase() === 'error')) {
+      problems.push(`${table.schema}.${table.name}: ${[...messages.map((m) => m[3]), status].filter(Boolean).join('; ') || 'no OK status'}`);
+    }
+  }
+  return { method, checked: tables.length, problems };
+}
+
+async function run(request: QueryRequest, sql: string): Promise<string> {
+  try {
+    return await mysqlQuery([...clientArgs(request.sandbox), request.sandbox.database], sql, request.signal);
+  } catch (err) {
+    request.signal.throwIfAborted();
+    const message = (err as Error).message;
+    if (/max_statement_time|max_execution_time|ER_STATEMENT_TIMEOUT|\b1969\b|\b3024\b/i.test(message)) throw new Error(`query stopped after the ${Math.round(request.timeoutMs / 1000)} s timeout`);
+    if (/READ ONLY transaction|\b1792\b/i.test(message)) throw new Error(`the query tried to write (${message}); assertions run read-only`);
+    throw new Error(message.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, ''));
+  }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "drill_checks" ADD COLUMN "level" text DEFAULT 'restorable' NOT NULL;
