@@ -1,4 +1,5 @@
 /** How drills read on a terminal and in `--json` output. */
+import { checkLevel } from '../core/checks.js';
 import type { Check, DrillProgress, DrillResult, StepRecord, TableStat } from '../core/drill.js';
 import { formatBytes, formatCount, formatDuration } from '../core/duration.js';
 
@@ -41,7 +42,8 @@ export function formatResult(result: DrillResult): string {
 
 export function formatChecks(checks: Array<Pick<Check, 'name' | 'passed' | 'observed' | 'message'>>): string[] {
   const width = Math.max(...checks.map((c) => c.name.length));
-  return checks.map((c) => `${c.passed ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.passed ? c.observed : c.message}`);
+  const levelWidth = Math.max(...checks.map((c) => checkLevel(c.name).length));
+  return checks.map((c) => `${c.passed ? '✓' : '✗'} ${checkLevel(c.name).padEnd(levelWidth)}  ${c.name.padEnd(width)}  ${c.passed ? c.observed : c.message}`);
 }
 
 export function formatTables(tables: Array<Pick<TableStat, 'database' | 'schema' | 'name' | 'rows'>>): string[] {

@@ -4,7 +4,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { PROJECT_ROOT } from '../../core/config.js';
+import fs from 'node:fs';
 import { FIXTURE_FILES } from '../support/fixtures.js';
+import { MONGO_FIXTURE_FILES } from '../support/mongo-fixtures.js';
+import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
 import { createDrillTestEnv, scratchCopy, type DrillTestEnv } from '../support/drill-env.js';
 
 const execFileAsync = promisify(execFile);
@@ -61,6 +64,34 @@ describe('drill run', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/: FAILED at restore$/m);
     expect(stdout).toMatch(/reason\s+\[restorable\] not a PostgreSQL dump: the file is a text file that does not start like SQL/);
+  });
+
+  it.each([
+    ['mysql', MYSQL_FIXTURE_FILES.plainGzip, '10.11', { assertions: [{ name: 'customers', sql: 'SELECT count(*) FROM customers', expect: '== 300' }], nativeIntegrity: true }],
+    ['mongodb', MONGO_FIXTURE_FILES.directory, '7.0', { assertions: [{ name: 'orders', mongo: { database: 'shop', collection: 'orders', count: {} }, expect: '== 700' }] }],
+  ] as const)('runs a %s plan from a --checks file, and fails it on another --engine-version', async (engine, fixture, version, checks) => {
+    const checksFile = path.join(env.scratchDir, `cli-${engine}-checks.json`);
+    fs.writeFileSync(checksFile, JSON.stringify(checks));
+    const passing = await drill(['run', '--engine', engine, '--engine-version', version, '--file', env.fixture(fixture), '--checks', checksFile]);
+    expect(passing.code).toBe(0);
+    expect(passing.stdout).toMatch(/^Drill drill-\S+: PASSED$/m);
+    expect(passing.stdout).toMatch(/✓ custom\s+assertion:\S+\s+"?\d+"?/);
+    expect(passing.stdout).toMatch(/✓ restorable\s+producer\s+/);
+
+    const wrongVersion = await drill(['run', '--engine', engine, '--engine-version', '3.6', '--file', env.fixture(fixture), '--checks', checksFile]);
+    expect(wrongVersion.code).toBe(1);
+    expect(wrongVersion.stdout).toMatch(/reason\s+\[restorable\] the dump was taken from (MariaDB|MongoDB) [\d.]+.*, but the plan says its backups come from (MariaDB|MongoDB) 3\.6/);
+  });
+
+  it('exits 2 on a --checks file that is not a valid plan, naming the field', async () => {
+    const checksFile = path.join(env.scratchDir, 'cli-bad-checks.json');
+    fs.writeFileSync(checksFile, JSON.stringify({ assertions: [{ name: 'x', sql: 'SELECT 1', expect: 'about 5' }] }));
+    const { code, stderr } = await drill(['run', '--engine', 'postgres', '--file', env.fixture(FIXTURE_FILES.custom), '--checks', checksFile]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/invalid drill: checks\.assertions\.0\.expect: "about 5" is not an expectation/);
+    const notJson = await drill(['run', '--engine', 'postgres', '--file', env.fixture(FIXTURE_FILES.custom), '--checks', FIXTURE_FILES.custom]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/--checks: cannot read|is not a JSON object of checks/);
   });
 
   it('exits 2 on usage errors, naming the problem', async () => {
