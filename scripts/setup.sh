@@ -5,6 +5,9 @@
 #     history database;
 #   - the Temporal CLI, whose `temporal server start-dev` is the development Temporal server,
 #     built from Go modules into the project-local tools folder;
+#   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
+#     and the loopback peers the tests talk to: OpenSSH's sshd (SFTP) and moto (S3, Secrets
+#     Manager), the latter into a project-local Python virtualenv;
 #   - for MongoDB drills, unless a real mongod/mongodump/mongorestore is on PATH: FerretDB (a
 #     MongoDB-wire server on SQLite) and mongodump/mongorestore, built from Go modules there too.
 set -euo pipefail
@@ -130,3 +133,27 @@ for tool in mongodump mongorestore; do
     say "no $tool and no Go toolchain: MongoDB drills will not run"
   fi
 done
+
+# Stream transforms: zstd/xz/bzip2 decompress through the system tools; gpg and age make the
+# encrypted test fixtures (decryption itself runs in-process with openpgp.js / age-encryption).
+missing_packages=()
+for pair in zstd:zstd xz:xz-utils bzip2:bzip2 gpg:gnupg age:age; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing_packages+=("${pair#*:}")
+done
+# sshd is the SFTP peer of the tests (Debian keeps it in /usr/sbin).
+[ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing_packages+=(openssh-server)
+if [ "${#missing_packages[@]}" -gt 0 ]; then apt_install "${missing_packages[@]}"; else say "stream tools and sshd: present"; fi
+
+# moto: a local AWS (S3, Secrets Manager) for tests and local trials, in a virtualenv of its own.
+MOTO_VERSION="5.1.4"
+if [ -x "$TOOLS_DIR/venv/bin/moto_server" ]; then
+  say "moto: $TOOLS_DIR/venv/bin/moto_server"
+elif command -v python3 >/dev/null 2>&1; then
+  say "installing moto $MOTO_VERSION into $TOOLS_DIR/venv…"
+  rm -rf "$TOOLS_DIR/venv"
+  python3 -m venv "$TOOLS_DIR/venv"
+  "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  say "moto: installed $("$TOOLS_DIR/venv/bin/pip" show moto | sed -n 's/^Version: //p')"
+else
+  say "no python3: the S3 and Secrets Manager tests need moto (pip install 'moto[server]')"
+fi

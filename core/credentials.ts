@@ -1,0 +1,29 @@
+/**
+ * What the vault holds, by kind. These values exist only inside activities, the vault and the CLI
+ * process that adds them; workflows, histories, logs and API responses carry the credential's
+ * name (its id) and never any of these fields.
+ */
+export const CREDENTIAL_KINDS = ['ssh-key', 'pgp-key', 'age-identity', 'aws', 'http', 'smtp', 'db-password'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+export type Credential =
+  | { kind: 'ssh-key'; privateKey: string; passphrase?: string; /** "SHA256:…" as ssh-keygen -lf prints it; required to connect. */ hostFingerprint?: string }
+  | { kind: 'pgp-key'; /** ASCII-armored private key. */ privateKey: string; passphrase?: string }
+  | { kind: 'age-identity'; /** One or more AGE-SECRET-KEY-1… lines. */ identity: string }
+  | { kind: 'aws'; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; roleArn?: string; region?: string }
+  | { kind: 'http'; username?: string; password?: string; headers?: Record<string, string> }
+  | { kind: 'smtp'; username: string; password: string }
+  | { kind: 'db-password'; password: string };
+
+/** Why a credential is being read: written to the vault's audit log with the drill id. */
+export interface CredentialUse {
+  purpose: string;
+  drillId?: string;
+  actor?: string;
+}
+
+/** How activities get credentials: by name, from the vault, each read audited. */
+export interface CredentialResolver {
+  /** Throws a clear error naming the credential when it does not exist or is of another kind. */
+  resolve<K extends CredentialKind>(name: string, kind: K, use: CredentialUse): Promise<Extract<Credential, { kind: K }>>;
+}
