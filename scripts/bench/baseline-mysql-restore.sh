@@ -5,7 +5,7 @@
 # (activities/engines/mysql/server.ts), so the comparison measures orchestration.
 # Usage: baseline-mysql-restore.sh DUMP MARIADBD MARIADB_INSTALL_DB MARIADB MARIADB_ADMIN
 set -euo pipefail
-dump=$1 server=$2 install_db=$3 client=$4 admin=$5
+dump=$(realpath "$1") server=$2 install_db=$3 client=$4 admin=$5
 
 dir=$(mktemp -d)
 cleanup() {
