@@ -1,6 +1,7 @@
 /** The API process on its own (`npm run api`); `npm start` runs it alongside everything else. */
 import { loadConfig } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
+import { codecEndpointFromEnv } from './codec-endpoint.js';
 import { startApiServer } from './server.js';
 
 const config = loadConfig();
@@ -10,7 +11,7 @@ if (!config.databaseUrl) {
 }
 await migrateHistoryDatabase(config.databaseUrl);
 const history = openHistoryDatabase(config.databaseUrl);
-const api = await startApiServer({ db: history.db, host: config.apiHost, port: config.apiPort });
+const api = await startApiServer({ db: history.db, host: config.apiHost, port: config.apiPort, codec: codecEndpointFromEnv() });
 console.log(`api: listening on ${api.url}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {

@@ -1,15 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { HistoryDb } from '../db/client.js';
-import { createApp } from './app.js';
+import { createApp, type CodecEndpoint } from './app.js';
 
 export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
 
-export function startApiServer(options: { db: HistoryDb; host: string; port: number }): Promise<ApiServer> {
-  const app = createApp({ db: options.db });
+export function startApiServer(options: { db: HistoryDb; host: string; port: number; codec?: CodecEndpoint }): Promise<ApiServer> {
+  const app = createApp({ db: options.db, codec: options.codec });
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (err: Error) => reject(new Error(`API cannot listen on ${options.host}:${options.port}: ${err.message}`));

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.js';
+import { drillDataConverter } from '../worker/payload-codec.js';
 import { CliError } from './exit-codes.js';
 
 export async function connectTemporal(): Promise<{ client: Client; taskQueue: string; close: () => Promise<void> }> {
@@ -11,5 +12,5 @@ export async function connectTemporal(): Promise<{ client: Client; taskQueue: st
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${config.temporalAddress} (${(err as Error).message.split('\n')[0]}): is \`npm start\` running? Set TEMPORAL_ADDRESS to use another server`);
   }
-  return { client: new Client({ connection, namespace: config.temporalNamespace }), taskQueue: config.taskQueue, close: () => connection.close() };
+  return { client: new Client({ connection, namespace: config.temporalNamespace, dataConverter: drillDataConverter() }), taskQueue: config.taskQueue, close: () => connection.close() };
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
+import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
 import { startApiServer } from '../api/server.js';
 import { startHistoryPostgres } from './services/history-postgres.js';
 import { startTemporalServer } from './services/temporal-server.js';
@@ -29,7 +30,10 @@ async function stopAll(code: number): Promise<never> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll(0));
 
 try {
+  const codec = codecEndpointFromEnv();
   const temporal = await startTemporalServer({
+    // The Web UI decodes the encrypted payloads through the API's codec endpoint.
+    uiCodecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec/${codec.token}`,
     toolsDir: config.toolsDir,
     dbFile: path.join(config.dataDir, 'temporal.db'),
     port: TEMPORAL_PORT,
@@ -50,12 +54,12 @@ try {
 
   const db = openHistoryDatabase(history.url);
   stops.push(db.close);
-  const api = await startApiServer({ db: db.db, host: config.apiHost, port: config.apiPort });
+  const api = await startApiServer({ db: db.db, host: config.apiHost, port: config.apiPort, codec });
   stops.push(api.close);
 
   console.log(`
 Restore Drill is running.
-  API              ${api.url}   (GET /api/drills, /healthz)
+  API              ${api.url}   (GET /api/drills, /healthz; Temporal codec endpoint ${api.url}/codec)
   Temporal Web UI  ${temporal.uiUrl ?? '(external server: see its own UI)'}
   Temporal         ${temporal.address}, task queue "${config.taskQueue}"
 

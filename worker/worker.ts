@@ -12,6 +12,7 @@ import type { HistoryDb } from '../db/client.js';
 import { bytesProgressSignal } from '../workflows/definitions.js';
 import { startSandboxReaper } from './sandbox-reaper.js';
 import { ensureSearchAttributes } from './search-attributes.js';
+import { drillDataConverter } from './payload-codec.js';
 
 /**
  * Cancellation reaches an activity only with a heartbeat's response; the SDK's default throttle
@@ -53,7 +54,8 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
   const hostTaskQueue = hostTaskQueueFor(options.taskQueue, options.workerId ?? os.hostname());
   const nativeConnection = await NativeConnection.connect({ address: options.address });
   const clientConnection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection: clientConnection, namespace: options.namespace });
+  const dataConverter = drillDataConverter();
+  const client = new Client({ connection: clientConnection, namespace: options.namespace, dataConverter });
   await ensureSearchAttributes(clientConnection, options.namespace);
 
   const activities = createActivities({
@@ -72,6 +74,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     taskQueue: options.taskQueue,
     workflowBundle,
     activities,
+    dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
   });
   const hostWorker = await Worker.create({
@@ -79,6 +82,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     namespace: options.namespace,
     taskQueue: hostTaskQueue,
     activities,
+    dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
   });
 

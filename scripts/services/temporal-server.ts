@@ -29,6 +29,8 @@ export interface TemporalServerOptions {
   uiPort: number;
   logFile: string;
   namespace: string;
+  /** Remote codec the Web UI decodes payloads with (the API's /codec endpoint). */
+  uiCodecEndpoint?: string;
 }
 
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
@@ -47,6 +49,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   if (!binary) return startSdkDevServer(options);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--ui-port', String(options.uiPort), '--namespace', options.namespace, '--log-level', 'warn'];
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

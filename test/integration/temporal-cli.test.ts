@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { codecEndpointFromEnv } from '../../api/codec-endpoint.js';
+import { startApiServer, type ApiServer } from '../../api/server.js';
 import { loadConfig } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
@@ -11,6 +13,12 @@ import { useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 const execFileAsync = promisify(execFile);
 let env: DrillTestEnv;
 useDrillTestEnv('temporal_cli', (created) => (env = created));
+let api: ApiServer;
+const codec = codecEndpointFromEnv();
+beforeAll(async () => {
+  api = await startApiServer({ db: env.history.db, host: '127.0.0.1', port: 0, codec });
+});
+afterAll(async () => api?.close());
 
 it('the real `temporal` CLI starts a drill that passes, and reads its progress and search attributes', async () => {
   const temporal = findTemporalCli(loadConfig().toolsDir);
@@ -19,13 +27,21 @@ it('the real `temporal` CLI starts a drill that passes, and reads its progress a
   const input = JSON.stringify({ engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.custom) } });
   const common = ['--address', env.temporalAddress, '--namespace', 'default'];
 
+  // The CLI reads the encrypted payloads through the API's codec endpoint, as an operator would.
+  const decoding = ['--codec-endpoint', `${api.url}/codec`, '--codec-auth', `Bearer ${codec.token}`];
+
   await execFileAsync(temporal as string, ['workflow', 'start', ...common, '--type', 'restoreDrill', '--task-queue', env.taskQueue, '--workflow-id', drillId, '--input', input]);
-  const { stdout } = await execFileAsync(temporal as string, ['workflow', 'result', ...common, '--workflow-id', drillId, '--output', 'json']);
+  const { stdout } = await execFileAsync(temporal as string, ['workflow', 'result', ...common, ...decoding, '--workflow-id', drillId, '--output', 'json']);
   const result = (JSON.parse(stdout) as { result: DrillResult }).result;
   expect(result.outcome).toBe('passed');
   expect(result.tableCount).toBe(4);
 
-  const query = await execFileAsync(temporal as string, ['workflow', 'query', ...common, '--workflow-id', drillId, '--type', 'progress', '--output', 'json']);
+  // Without the codec, history holds only ciphertext.
+  const raw = await execFileAsync(temporal as string, ['workflow', 'result', ...common, '--workflow-id', drillId, '--output', 'json']);
+  expect(raw.stdout).not.toContain('"outcome"');
+  expect(raw.stdout).toContain(Buffer.from('binary/encrypted').toString('base64'));
+
+  const query = await execFileAsync(temporal as string, ['workflow', 'query', ...common, ...decoding, '--workflow-id', drillId, '--type', 'progress', '--output', 'json']);
   expect(JSON.parse(query.stdout).queryResult[0]).toMatchObject({ drillId, outcome: 'passed' });
 
   const listed = await execFileAsync(temporal as string, ['workflow', 'list', ...common, '--query', `Outcome = 'passed' AND Engine = 'postgres' AND WorkflowId = '${drillId}'`, '--output', 'json']);
@@ -50,4 +66,20 @@ it('a malformed request started from the `temporal` CLI ends in a recorded error
   expect(result.reason).toMatch(/^invalid drill request: engine: /);
   const [drill] = await env.query<{ outcome: string; reason: string }>('SELECT outcome, reason FROM drills WHERE id = $1', [drillId]);
   expect(drill).toEqual({ outcome: 'error', reason: result.reason });
+});
+
+it('the codec endpoint refuses callers without the token and decodes for the Web UI with it in the path', async () => {
+  const [encrypted] = await codec.codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"hello":"drill"}') }]);
+  const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(encrypted!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(encrypted!.data!).toString('base64') }] });
+  const post = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+  expect((await post(`${api.url}/codec/decode`)).status).toBe(401);
+  expect((await post(`${api.url}/codec/decode`, { authorization: 'Bearer not-the-token-at-all' })).status).toBe(401);
+  expect((await post(`${api.url}/codec/wrong-token-in-the-path/decode`)).status).toBe(401);
+
+  const decoded = await post(`${api.url}/codec/${codec.token}/decode`, { origin: 'http://127.0.0.1:8233' });
+  expect(decoded.status).toBe(200);
+  expect(decoded.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+  const payload = ((await decoded.json()) as { payloads: Array<{ data: string }> }).payloads[0]!;
+  expect(Buffer.from(payload.data, 'base64').toString()).toBe('{"hello":"drill"}');
 });

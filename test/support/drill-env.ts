@@ -15,6 +15,7 @@ import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
 import { RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
 import { createDrillWorker, type DrillWorker } from '../../worker/worker.js';
+import { drillDataConverter } from '../../worker/payload-codec.js';
 
 // Worker lifecycle chatter drowns test output; warnings (failed activities) still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -71,7 +72,7 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
     running = worker.run();
   }
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: drillDataConverter() });
 
   const env: DrillTestEnv = {
     name,
