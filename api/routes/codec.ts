@@ -15,7 +15,9 @@ const MAX_PAYLOADS = 1000;
 const payloadsBody = z.object({
   payloads: z
     .array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }))
-    .max(MAX_PAYLOADS),
+    .max(MAX_PAYLOADS)
+    // protojson omits empty lists: a query without arguments arrives as {}.
+    .default([]),
 });
 type JsonPayload = z.infer<typeof payloadsBody>['payloads'][number];
 
