@@ -3,7 +3,8 @@
  * database, the Temporal client used for progress signals, and host-specific settings.
  */
 import { Context } from '@temporalio/activity';
-import type { BackupRef, Check, DrillChecks, DrillInput, DrillResult, DumpFormat, Engine, FileSource, SandboxHandle, TableStat } from '../core/drill.js';
+import type { CredentialResolver } from '../core/credentials.js';
+import type { BackupRef, BackupSourceSpec, Check, DrillChecks, DrillInput, DrillResult, DumpFormat, Engine, SandboxHandle, TableStat } from '../core/drill.js';
 import type { HistoryDb } from '../db/client.js';
 import { readDrillTables } from '../db/queries/drill-reads.js';
 import { recordDrillProgress, recordDrillReport, replaceDrillTables, type DrillProgressRecord } from '../db/queries/drill-writes.js';
@@ -19,7 +20,9 @@ import type { RestoreSummary } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
 import { ActivityProgress, type SignalProgress } from './progress.js';
 import { createLocalSandbox, findLocalSandboxes, removeLocalSandbox } from './sandboxes/local.js';
-import { locateFileBackup } from './sources/file.js';
+import { locateBackup } from './sources/locate.js';
+import { fetchBackupContent } from './fetch.js';
+import { releaseContent, type BackupContent } from './backup-content.js';
 
 /** Workflow results carry at most this many per-table counts; history keeps them all. */
 export const MAX_TABLES_IN_RESULT = 500;
@@ -32,6 +35,8 @@ export interface ActivityDeps {
   postgresBinDir?: string;
   /** Parent directory of local sandboxes (OS temp dir by default). */
   sandboxRootDir?: string;
+  /** The vault: source credentials and decryption keys, by name. */
+  credentials?: CredentialResolver;
 }
 
 export interface LocateResult {
@@ -58,15 +63,14 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
-    async locateBackup(input: { drillId: string; planId?: string; source: FileSource; checks: DrillChecks }): Promise<LocateResult> {
+    async locateBackup(input: { drillId: string; planId?: string; source: BackupSourceSpec; checks: DrillChecks }): Promise<LocateResult> {
       const ctx = Context.current();
       const progress = new ActivityProgress(input.drillId, 'locate', null, undefined);
       try {
-        const located = await locateFileBackup(input.source, {
-          maxAgeSeconds: input.checks.maxAgeSeconds,
-          minSizeBytes: input.checks.minSizeBytes,
-          requireChecksum: input.checks.requireChecksum,
-          now: new Date(),
+        const located = await locateBackup(input.source, {
+          drillId: input.drillId,
+          checks: input.checks,
+          credentials: deps.credentials,
           signal: ctx.cancellationSignal,
           onHashProgress: (done) => progress.update(done),
         });
@@ -100,13 +104,23 @@ export function createActivities(deps: ActivityDeps) {
       return sandbox;
     },
 
-    async restoreBackup(input: { drillId: string; sandbox: SandboxHandle; backup: BackupRef; format: DumpFormat; engineVersion?: string; allowErrors: string[] }): Promise<RestoreResult> {
+    async restoreBackup(input: { drillId: string; sandbox: SandboxHandle; backup: BackupRef; source: BackupSourceSpec; decryptWith?: string; format: DumpFormat; engineVersion?: string; allowErrors: string[] }): Promise<RestoreResult> {
       const ctx = Context.current();
       const progress = new ActivityProgress(input.drillId, 'restore', input.backup.sizeBytes, deps.signalProgress);
       try {
+        const content = await fetchBackupContent({
+          drillId: input.drillId,
+          backup: input.backup,
+          source: input.source,
+          decryptWith: input.decryptWith,
+          sandbox: input.sandbox,
+          credentials: deps.credentials,
+          signal: ctx.cancellationSignal,
+        });
         const summary = await engines[input.sandbox.engine].restore({
           sandbox: input.sandbox,
           backup: input.backup,
+          content,
           requestedFormat: input.format,
           declaredVersion: input.engineVersion,
           allowedErrors: input.allowErrors,
@@ -116,9 +130,10 @@ export function createActivities(deps: ActivityDeps) {
         });
         progress.update(summary.bytesRead);
         await progress.finish();
-        return { format: summary.format, bytesRead: summary.bytesRead, producer: summary.producer, checks: summary.checks };
+        return { format: summary.format, bytesRead: summary.bytesRead, producer: summary.producer, checks: [...transportChecks(input.backup, content), ...summary.checks] };
       } finally {
         progress.stop();
+        await releaseContent(input.sandbox);
       }
     },
 
@@ -193,3 +208,17 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type DrillActivities = ReturnType<typeof createActivities>;
+
+/** What the streamed path verified on the way: the source's checksum, the layers it peeled. */
+function transportChecks(backup: BackupRef, content: BackupContent): Check[] {
+  const checks: Check[] = [];
+  if (backup.path === null && backup.sha256) {
+    // Any mismatch would have failed the restore: the whole stream was read and hashed.
+    checks.push({ name: 'checksum', passed: true, observed: `sha256 ${backup.sha256}`, expected: `sha256 from the ${backup.sha256From === 'sidecar' ? '.sha256 sidecar' : "source's object checksum"}`, message: 'sha256 verified while streaming from the source' });
+  }
+  const layers = content.layers();
+  if (layers.includes('age') || layers.includes('pgp')) {
+    checks.push({ name: 'decrypt', passed: true, observed: layers.join(' → '), expected: 'authenticated decryption to the end', message: `decrypted (${layers.join(' → ')}); the ciphertext's integrity was verified to its end` });
+  }
+  return checks;
+}

@@ -1,5 +1,4 @@
 /** Small stream pieces shared by restore paths: byte counting and keeping the last bytes seen. */
-import { createReadStream } from 'node:fs';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -45,14 +44,14 @@ export class TailKeeper extends Transform {
 }
 
 /**
- * The plaintext of a SQL backup as one readable stream: file → byte count (compressed, for
+ * The plaintext of a SQL backup as one readable stream: content → byte count (compressed, for
  * progress) → gunzip when needed → a keeper of its first and last bytes. Any failure upstream
  * destroys `sql`, so the tool reading it fails instead of seeing a short, clean end.
  */
-export function plaintextStream(file: string, gzip: boolean, onBytes: (total: number) => void, keepBytes: number): { sql: TailKeeper; counter: ByteCounter } {
+export function plaintextStream(source: Readable, gzip: boolean, onBytes: (total: number) => void, keepBytes: number): { sql: TailKeeper; counter: ByteCounter } {
   const counter = new ByteCounter(onBytes);
   const sql = new TailKeeper(keepBytes);
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [createReadStream(file), counter];
+  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [source, counter];
   if (gzip) stages.push(createGunzip());
   stages.push(sql);
   pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});

@@ -21,7 +21,7 @@ export function formatResult(result: DrillResult): string {
   if (result.reason) lines.push(`  reason   ${result.reason}`);
   if (result.backup) {
     const sha = result.backup.sha256 ? `, sha256 ${result.backup.sha256.slice(0, 12)}…` : '';
-    lines.push(`  backup   ${result.backup.path} (${formatBytes(result.backup.sizeBytes)}, modified ${result.backup.modifiedAt}${sha})`);
+    lines.push(`  backup   ${result.backup.path ?? result.backup.uri} (${formatBytes(result.backup.sizeBytes)}, modified ${result.backup.modifiedAt}${sha})`);
   }
   if (result.format) lines.push(`  format   ${result.format}`);
   if (result.tableCount > 0 || result.outcome === 'passed') lines.push(`  restored ${formatCount(result.tableCount)} table(s), ${formatCount(result.totalRows)} row(s)`);

@@ -6,6 +6,7 @@ Commands:
   run    Restore a backup in a sandbox, check it, and print the verdict
   list   List recent drills
   show   Show one drill with its steps, checks and table counts
+  vault  Add, list, remove credentials; rotate the vault's master key
 
 Run "drill <command> --help" for a command's options.
 Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.`;
@@ -16,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
   list: async () => (await import('./commands/list.js')).listCommand,
   show: async () => (await import('./commands/show.js')).showCommand,
+  vault: async () => (await import('./commands/vault.js')).vaultCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

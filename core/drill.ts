@@ -36,13 +36,33 @@ export const fileSourceSchema = z
   .strict();
 export type FileSource = z.infer<typeof fileSourceSchema>;
 
+const VAULT_NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a vault credential name');
+
+/** A backup behind a URI: s3://bucket/key or s3://bucket/prefix/, sftp://user@host:port/path, https://…, file:///… */
+export const uriSourceSchema = z
+  .object({
+    kind: z.literal('uri'),
+    uri: z.string().regex(/^(s3|sftp|https?|file):\/\/\S+$/, 'a URI like s3://bucket/key, sftp://user@host/path, https://host/path or file:///path'),
+    /** Glob on object names under the URI's prefix/directory: the newest match is drilled. */
+    latest: z.string().min(1).optional(),
+    /** Vault name of the credential that opens the source (SSH key, AWS keys, HTTP auth). */
+    credential: VAULT_NAME.optional(),
+  })
+  .strict();
+export type UriSource = z.infer<typeof uriSourceSchema>;
+
+export const sourceSchema = z.discriminatedUnion('kind', [fileSourceSchema, uriSourceSchema]);
+export type BackupSourceSpec = z.infer<typeof sourceSchema>;
+
 export { drillChecksSchema, type DrillChecks } from './checks.js';
 
 export const drillInputSchema = z
   .object({
     planId: z.string().min(1).optional(),
     engine: z.enum(ENGINES),
-    source: fileSourceSchema,
+    source: sourceSchema,
+    /** Vault name of the PGP key or age identity that decrypts the backup (used only if it is encrypted). */
+    decryptWith: VAULT_NAME.optional(),
     format: z.enum(DUMP_FORMATS).default('auto'),
     /**
      * Version of the server that made the backup ("16", "16.4", "10.11", "7.0"). The drill reads
@@ -69,8 +89,8 @@ export type DrillRequest = z.input<typeof drillInputSchema>;
 export type DrillInput = z.output<typeof drillInputSchema>;
 
 export interface BackupRef {
-  /** Absolute path of the file or dump directory chosen. */
-  path: string;
+  /** Absolute path of the file or dump directory chosen; null for remote sources. */
+  path: string | null;
   uri: string;
   sizeBytes: number;
   modifiedAt: string;
@@ -78,6 +98,10 @@ export interface BackupRef {
   sha256: string | null;
   /** Set when a `<file>.sha256` sidecar existed and matched. */
   sidecarVerified: boolean;
+  /** Where a remote source's sha256 came from; it is verified while the bytes stream. */
+  sha256From?: 'object' | 'sidecar';
+  /** Source-specific, non-secret details `open` needs again (ETag, final URL). */
+  sourceDetails?: Record<string, string>;
 }
 
 export interface Check {

@@ -183,7 +183,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
       return onHost(sandboxHost, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: input.engine });
     });
 
-    const restored = await step('restore', () => onHost((sandbox as SandboxHandle).hostTaskQueue, RESTORE_OPTIONS).restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, format: input.format, engineVersion: input.engineVersion, allowErrors: input.checks.allowErrors }), (r) => r.bytesRead);
+    const restored = await step('restore', () => onHost((sandbox as SandboxHandle).hostTaskQueue, RESTORE_OPTIONS).restoreBackup({ drillId, sandbox: sandbox as SandboxHandle, backup: backup as BackupRef, source: input.source, decryptWith: input.decryptWith, format: input.format, engineVersion: input.engineVersion, allowErrors: input.checks.allowErrors }), (r) => r.bytesRead);
     format = restored.format;
     checks.push(...restored.checks);
 
@@ -313,7 +313,8 @@ function describeFailure(err: unknown): { status: StepRecord['status']; message:
 }
 
 function describeSource(input: DrillInput): string {
-  const source = input.source as Partial<DrillInput['source']> | undefined;
+  const source = input.source as { kind?: string; uri?: string; latest?: string; path?: string; pattern?: string } | undefined;
+  if (source?.kind === 'uri' && source.uri) return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
   if (!source?.path) return 'unknown source';
   return source.pattern ? `file://${source.path.replace(/\/$/, '')}/${source.pattern}` : `file://${source.path}`;
 }

@@ -4,11 +4,14 @@
  * engine is one module implementing this plus one line in ./registry.ts.
  */
 import type { AssertionQuery, ScalarValue } from '../../core/checks.js';
+import type { BackupContent } from '../backup-content.js';
 import type { BackupRef, Check, DumpFormat, SandboxHandle, TableStat } from '../../core/drill.js';
 
 export interface RestoreRequest {
   sandbox: SandboxHandle;
   backup: BackupRef;
+  /** The backup's bytes, decrypted; engines read these, never the source directly. */
+  content: BackupContent;
   requestedFormat: DumpFormat;
   /** Version of the server that made the backup, as the plan declares it ("16", "10.11", "7.0"). */
   declaredVersion: string | undefined;

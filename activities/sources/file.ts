@@ -10,8 +10,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import type { BackupRef, Check, FileSource } from '../../core/drill.js';
-import { formatBytes, formatDuration } from '../../core/duration.js';
 import { globToRegExp } from '../../core/glob.js';
+import { existenceChecks } from '../checks/existence.js';
 import { backupRejected, invalidRequest } from '../failures.js';
 
 const SIDECAR_SUFFIX = '.sha256';
@@ -29,27 +29,7 @@ export async function locateFileBackup(source: FileSource, options: LocateOption
   if (!path.isAbsolute(source.path)) throw invalidRequest(`backup path must be absolute, got "${source.path}"`);
   const chosen = source.pattern ? await newestMatch(source.path, source.pattern) : await statExisting(source.path);
   const sizeBytes = chosen.stat.isDirectory() ? await directorySize(chosen.path) : chosen.stat.size;
-  const checks: Check[] = [];
-
-  const minSize = Math.max(1, options.minSizeBytes);
-  const expectedSize = `>= ${formatBytes(minSize)}`;
-  if (sizeBytes === 0) {
-    throw backupRejected({ name: 'size', observed: '0 bytes', expected: expectedSize, message: `the backup ${chosen.path} is empty (0 bytes): the backup job wrote nothing` });
-  }
-  if (sizeBytes < minSize) {
-    throw backupRejected({ name: 'size', observed: formatBytes(sizeBytes), expected: expectedSize, message: `the backup ${chosen.path} is only ${formatBytes(sizeBytes)}, below the plan's minimum of ${formatBytes(minSize)}` });
-  }
-  checks.push({ name: 'size', passed: true, observed: formatBytes(sizeBytes), expected: expectedSize, message: `found ${chosen.path} (${formatBytes(sizeBytes)})` });
-
-  const ageMs = options.now.getTime() - chosen.stat.mtime.getTime();
-  if (options.maxAgeSeconds !== undefined) {
-    const maxAgeMs = options.maxAgeSeconds * 1000;
-    const observed = `${formatDuration(Math.max(0, ageMs))} old (modified ${chosen.stat.mtime.toISOString()})`;
-    if (ageMs > maxAgeMs) {
-      throw backupRejected({ name: 'age', observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `no backup newer than the max age of ${formatDuration(maxAgeMs)}: the newest, ${chosen.path}, is ${formatDuration(ageMs)} old` });
-    }
-    checks.push({ name: 'age', passed: true, observed, expected: `<= ${formatDuration(maxAgeMs)} old`, message: `backup is ${formatDuration(Math.max(0, ageMs))} old` });
-  }
+  const checks: Check[] = existenceChecks({ where: chosen.path, sizeBytes, modifiedAt: chosen.stat.mtime }, options);
 
   let sha256: string | null = null;
   let sidecarVerified = false;

@@ -19,12 +19,16 @@ import { connectTemporal } from '../temporal.js';
 
 const PROGRESS_INTERVAL_MS = 500;
 
-const USAGE = `Usage: drill run --engine ${ENGINES.join('|')} --file PATH [options]
+const USAGE = `Usage: drill run --engine ${ENGINES.join('|')} (--source URI | --file PATH) [options]
 
   --engine ENGINE       ${ENGINES.join(' | ')} (required)
-  --file PATH           the backup file or pg_dump directory; a glob in the last part
+  --source URI          where the backup is: file:///path, s3://bucket/key, s3://bucket/prefix/,
+                        sftp://user@host:port/path, https://host/path
+  --file PATH           shorthand for a local file or dump directory; a glob in the last part
                         (e.g. '/backups/app-*.dump') picks the newest match
-  --latest GLOB         with --file DIR: drill the newest file in DIR matching GLOB
+  --latest [GLOB]       drill the newest object under the prefix/directory (matching GLOB)
+  --credential NAME     vault credential that opens the source (SSH key, AWS keys, HTTP auth)
+  --decrypt-with NAME   vault PGP key or age identity, used if the backup is encrypted
   --format FORMAT       default auto (detected from the content); postgres: ${ENGINE_FORMATS.postgres.slice(1).join(', ')};
                         mysql: ${ENGINE_FORMATS.mysql.slice(1).join(', ')}; mongodb: ${ENGINE_FORMATS.mongodb.slice(1).join(', ')}
   --engine-version V    version of the server the backups come from (e.g. 16, 10.11, 7.0);
@@ -55,7 +59,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       taskQueue: temporal.taskQueue,
       workflowId: drillId,
       args: [request],
-      staticSummary: `${request.engine} drill of ${request.source.pattern ? `${request.source.path}/${request.source.pattern}` : request.source.path}`,
+      staticSummary: `${request.engine} drill of ${describeSource(request.source)}`,
     });
     const startedAt = Date.now();
     const showProgress = Boolean(process.stderr.isTTY);
@@ -84,11 +88,14 @@ export async function runCommand(argv: string[]): Promise<number> {
 function parseCliArgs(argv: string[]) {
   try {
     return parseArgs({
-      args: argv,
+      args: withOptionalLatestValue(argv),
       options: {
         engine: { type: 'string' },
         file: { type: 'string' },
+        source: { type: 'string' },
         latest: { type: 'string' },
+        credential: { type: 'string' },
+        'decrypt-with': { type: 'string' },
         format: { type: 'string', default: 'auto' },
         'min-tables': { type: 'string' },
         'min-rows': { type: 'string' },
@@ -110,18 +117,22 @@ function parseCliArgs(argv: string[]) {
 
 type RunValues = ReturnType<typeof parseCliArgs>['values'];
 
+/** `--latest` takes an optional glob; parseArgs knows no optional values, so an absent one becomes "". */
+function withOptionalLatestValue(argv: string[]): string[] {
+  const args = [...argv];
+  const at = args.indexOf('--latest');
+  if (at >= 0 && (at === args.length - 1 || args[at + 1]!.startsWith('--'))) args.splice(at + 1, 0, '');
+  return args;
+}
+
 function buildRequest(values: RunValues): DrillRequest {
   if (!values.engine) throw new CliError(`--engine is required\n\n${USAGE}`);
   if (!(ENGINES as readonly string[]).includes(values.engine)) throw new CliError(`unknown engine "${values.engine}": supported engines are ${ENGINES.join(', ')}`);
-  if (!values.file) throw new CliError(`--file is required\n\n${USAGE}`);
+  if (!values.file && !values.source) throw new CliError(`--source or --file is required\n\n${USAGE}`);
+  if (values.file && values.source) throw new CliError('give either --source or --file, not both');
   if (!(DUMP_FORMATS as readonly string[]).includes(values.format as string)) throw new CliError(`unknown format "${values.format}": use one of ${DUMP_FORMATS.join(', ')}`);
 
-  const absolute = path.resolve(values.file);
-  let source: DrillRequest['source'];
-  if (values.latest) source = { kind: 'file', path: absolute, pattern: values.latest };
-  else if (hasGlobChars(path.basename(absolute))) source = { kind: 'file', path: path.dirname(absolute), pattern: path.basename(absolute) };
-  else source = { kind: 'file', path: absolute };
-  if (hasGlobChars(source.path)) throw new CliError(`only the last part of --file may be a glob: "${values.file}"`);
+  const source = values.source ? uriSource(values.source, values) : fileSource(values.file as string, values);
 
   const checks: DrillChecksRequest = values.checks ? readChecksFile(values.checks) : {};
   if (values['min-tables'] !== undefined) checks.minTables = nonNegativeInt('--min-tables', values['min-tables']);
@@ -140,11 +151,40 @@ function buildRequest(values: RunValues): DrillRequest {
     checks,
     ...(values['plan-id'] ? { planId: values['plan-id'] } : {}),
     ...(values['engine-version'] ? { engineVersion: values['engine-version'] } : {}),
+    ...(values['decrypt-with'] ? { decryptWith: values['decrypt-with'] } : {}),
   };
   // The workflow validates too, but a typo is best reported here, before a drill id is spent.
   const parsed = drillInputSchema.safeParse(request);
   if (!parsed.success) throw new CliError(`invalid drill: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
   return request;
+}
+
+function fileSource(file: string, values: RunValues): DrillRequest['source'] {
+  if (values.credential) throw new CliError('--credential is for remote sources: use --source');
+  const absolute = path.resolve(file);
+  let source: Extract<DrillRequest['source'], { kind: 'file' }>;
+  if (values.latest !== undefined) source = { kind: 'file', path: absolute, pattern: values.latest || '*' };
+  else if (hasGlobChars(path.basename(absolute))) source = { kind: 'file', path: path.dirname(absolute), pattern: path.basename(absolute) };
+  else source = { kind: 'file', path: absolute };
+  if (hasGlobChars(source.path)) throw new CliError(`only the last part of --file may be a glob: "${file}"`);
+  return source;
+}
+
+function uriSource(uri: string, values: RunValues): DrillRequest['source'] {
+  // A bare path given to --source is a file, as an operator would mean it.
+  const normalized = uri.startsWith('/') ? `file://${uri}` : uri;
+  return {
+    kind: 'uri',
+    uri: normalized,
+    // `--latest` alone (empty) means "the newest object under the prefix", whatever its name.
+    ...(values.latest !== undefined ? { latest: values.latest || '*' } : {}),
+    ...(values.credential ? { credential: values.credential } : {}),
+  };
+}
+
+function describeSource(source: DrillRequest['source']): string {
+  if (source.kind === 'uri') return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
+  return source.pattern ? `${source.path}/${source.pattern}` : source.path;
 }
 
 function readChecksFile(file: string): DrillChecksRequest {

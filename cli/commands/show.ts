@@ -14,7 +14,7 @@ interface DrillDetail {
   failedStep: string | null;
   reason: string | null;
   format: string | null;
-  backup: { path: string; sizeBytes: number; modifiedAt: string; sha256: string | null } | null;
+  backup: { path: string | null; uri: string; sizeBytes: number; modifiedAt: string; sha256: string | null } | null;
   tableCount: number | null;
   totalRows: number | null;
   startedAt: string;
@@ -45,7 +45,7 @@ export async function showCommand(argv: string[]): Promise<number> {
   const verdict = drill.outcome === 'passed' || drill.outcome === 'running' ? drill.outcome.toUpperCase() : `${drill.outcome.toUpperCase()}${drill.failedStep ? ` at ${drill.failedStep}` : ''}`;
   const lines = [`Drill ${drill.id}: ${verdict}`, `  started  ${drill.startedAt}${drill.durationMs !== null ? `, took ${formatDuration(drill.durationMs)}` : ''}`, `  source   ${drill.sourceUri}`];
   if (drill.reason) lines.push(`  reason   ${drill.reason}`);
-  if (drill.backup) lines.push(`  backup   ${drill.backup.path} (${formatBytes(drill.backup.sizeBytes)}, modified ${drill.backup.modifiedAt}${drill.backup.sha256 ? `, sha256 ${drill.backup.sha256}` : ''})`);
+  if (drill.backup) lines.push(`  backup   ${drill.backup.path ?? drill.backup.uri} (${formatBytes(drill.backup.sizeBytes)}, modified ${drill.backup.modifiedAt}${drill.backup.sha256 ? `, sha256 ${drill.backup.sha256}` : ''})`);
   if (drill.format) lines.push(`  format   ${drill.format}`);
   if (drill.tableCount !== null) lines.push(`  restored ${formatCount(drill.tableCount)} table(s), ${formatCount(drill.totalRows ?? 0)} row(s)`);
   lines.push(`  steps    ${formatSteps(drill.steps.map((s) => ({ ...s, name: s.name as never, status: s.status as never, durationMs: s.durationMs ?? undefined })))}`);

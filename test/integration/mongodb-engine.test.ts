@@ -16,6 +16,7 @@ import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandbox
 import type { BackupRef, SandboxHandle } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { MONGO_FIXTURE_COLLECTIONS, MONGO_FIXTURE_FILES, MONGO_NEWEST_CUSTOMER } from '../support/mongo-fixtures.js';
+import { localContent } from '../../activities/backup-content.js';
 
 const engine = mongodbEngine();
 const ferretdb = findMongoBinaries().server.kind === 'ferretdb';
@@ -56,7 +57,8 @@ async function withSandbox<T>(work: (sandbox: SandboxHandle) => Promise<T>): Pro
 }
 
 function request(sandbox: SandboxHandle, file: string, extra: Partial<RestoreRequest> = {}): RestoreRequest {
-  return { sandbox, backup: backupOf(file), requestedFormat: 'auto', declaredVersion: undefined, allowedErrors: [], isRetry: false, signal: new AbortController().signal, onProgress: () => {}, ...extra };
+  const backup = backupOf(file);
+  return { sandbox, backup, content: localContent(file, backup.sizeBytes, fs.statSync(file).isDirectory()), requestedFormat: 'auto', declaredVersion: undefined, allowedErrors: [], isRetry: false, signal: new AbortController().signal, onProgress: () => {}, ...extra };
 }
 
 const query = (sandbox: SandboxHandle) => ({ sandbox, signal: new AbortController().signal, timeoutMs: 10_000 });

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { BSON } from 'mongodb';
 import { backupRejected } from '../../failures.js';
+import type { BackupContent } from '../../backup-content.js';
 import type { Producer } from '../engine.js';
-import { readBackupHead, sniffPostgresBackup } from '../postgres/format.js';
+import { sniffPostgresBackup } from '../postgres/format.js';
 
 export type MongoDump =
   | { format: 'archive'; gzip: boolean; producer: Producer | null }
@@ -19,13 +20,11 @@ export type MongoDump =
 export const ARCHIVE_MAGIC = 0x8199e26d;
 const EXPECTED = 'a mongodump archive or dump directory';
 
-export async function detectMongoDump(backupPath: string): Promise<MongoDump> {
-  const stat = await fs.stat(backupPath);
-  return stat.isDirectory() ? detectDirectory(backupPath) : detectFile(backupPath);
+export async function detectMongoDump(content: BackupContent): Promise<MongoDump> {
+  return content.directory ? detectDirectory(content.directory) : detectFile(await content.head());
 }
 
-async function detectFile(file: string): Promise<MongoDump> {
-  const head = await readBackupHead(file);
+async function detectFile(head: Buffer): Promise<MongoDump> {
   if (isArchive(head)) return { format: 'archive', gzip: false, producer: archiveProducer(head) };
   if (head[0] === 0x1f && head[1] === 0x8b) {
     const { inner, error } = await gunzipPrefix(head);

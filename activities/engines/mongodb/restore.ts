@@ -3,7 +3,6 @@
  * dump directory with mongorestore, without --stopOnError so that every failed document is
  * reported, then judges mongorestore's own report.
  */
-import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
@@ -25,7 +24,7 @@ const ERROR_LINE = /\tFailed: |continuing through error: /;
 const SUMMARY_LINE = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
 
 export async function restoreMongoBackup(request: RestoreRequest): Promise<RestoreSummary> {
-  const dump = await detectMongoDump(request.backup.path);
+  const dump = await detectMongoDump(request.content);
   if (request.requestedFormat !== 'auto' && request.requestedFormat !== dump.format) {
     throw backupRejected({ name: 'format', observed: `a mongodump ${dump.format}`, expected: `a mongodump ${request.requestedFormat} (as the plan says)`, message: `the backup is a mongodump ${dump.format}, but the plan says ${request.requestedFormat}` });
   }
@@ -74,7 +73,7 @@ async function restoreArchive(request: RestoreRequest, mongorestore: string, arg
   const counter = new ByteCounter(request.onProgress);
   let gunzip: Gunzip | undefined;
   let plainBytes = 0;
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [createReadStream(request.backup.path), counter];
+  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [request.content.open(), counter];
   if (gzip) {
     gunzip = createGunzip();
     gunzip.on('data', (chunk: Buffer) => (plainBytes += chunk.length));
@@ -120,7 +119,7 @@ function gzipFailure(error: NodeJS.ErrnoException, plainBytes: number): Error {
 async function restoreDirectory(request: RestoreRequest, mongorestore: string, args: string[], gzip: boolean): Promise<{ run: ToolRun; bytesRead: number }> {
   let pid: number | undefined;
   let maxSeen = 0;
-  const total = request.backup.sizeBytes;
+  const total = request.content.sizeBytes;
   const poll = setInterval(() => {
     if (pid === undefined) return;
     processTreeReadBytes(pid).then((read) => {
@@ -129,7 +128,7 @@ async function restoreDirectory(request: RestoreRequest, mongorestore: string, a
     }, () => {});
   }, PROGRESS_POLL_MS);
   try {
-    const run = await runTool(mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${request.backup.path}`], {
+    const run = await runTool(mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${request.content.directory}`], {
       env: toolEnv(),
       signal: request.signal,
       cwd: request.sandbox.socketDir,

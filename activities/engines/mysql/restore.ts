@@ -8,7 +8,7 @@ import { backupRejected } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { plaintextStream } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
-import { readBackupHead, sniffPostgresBackup } from '../postgres/format.js';
+import { sniffPostgresBackup } from '../postgres/format.js';
 import { producerCheck } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
 import { flavorOf, incompatibility, readMysqlProducer, sandboxServerVersion } from './producer.js';
@@ -29,7 +29,7 @@ const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
 
 export async function restoreMysqlBackup(request: RestoreRequest): Promise<RestoreSummary> {
   const compression = await detect(request);
-  const headText = gunzipHead(await readBackupHead(request.backup.path), compression);
+  const headText = gunzipHead(await request.content.head(), compression);
   const producer = readMysqlProducer(headText);
   const preChecks: Check[] = [];
   const cannot = incompatibility(headText, producer);
@@ -46,7 +46,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   }
   await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(request.sandbox.database)}`);
 
-  const { sql: tail, counter } = plaintextStream(request.backup.path, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const { sql: tail, counter } = plaintextStream(request.content.open(), compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
 
   let run: ToolRun;
   try {
@@ -77,7 +77,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
 }
 
 async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {
-  const bytes = await readBackupHead(request.backup.path);
+  const bytes = await request.content.head();
   const compression = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'none';
   // The PostgreSQL sniffer already tells every kind of file apart; reuse its judgement.
   const sniffed = sniffPostgresBackup(bytes);

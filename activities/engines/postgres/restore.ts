@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
+import type { BackupContent } from '../../backup-content.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
 import { backupRejected } from '../../failures.js';
 import { processTreeReadBytes } from '../../proc-io.js';
@@ -45,7 +46,7 @@ interface RestoreRequest extends EngineRestoreRequest {
 export const RESTORE_JOBS = Math.max(1, Math.min(os.availableParallelism(), 8));
 
 export async function restorePostgresBackup(request: RestoreRequest): Promise<RestoreSummary> {
-  const { format, compression } = await detectFormat(request.backup, request.requestedFormat);
+  const { format, compression } = await detectFormat(request.content, request.requestedFormat);
   const formatCheck: Check = {
     name: 'format',
     passed: true,
@@ -53,7 +54,7 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
     expected: request.requestedFormat === 'auto' ? 'a pg_dump format' : request.requestedFormat,
     message: `backup is a pg_dump ${format}-format dump${compression === 'gzip' ? ', gzip-compressed' : ''}`,
   };
-  const producer = await readProducer(request.backup, format);
+  const producer = await readProducer(request.content, format);
   const checks: Check[] = [formatCheck];
   if (producer) checks.push(judgeProducer(producer, format, request));
   await prepareTargetDatabase(request);
@@ -71,9 +72,9 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
   return { format, bytesRead, producer, checks };
 }
 
-async function readProducer(backup: BackupRef, format: PostgresFormat): Promise<PostgresProducer | null> {
-  const file = format === 'directory' ? path.join(backup.path, 'toc.dat') : backup.path;
-  return readPostgresProducer(await readBackupHead(file));
+async function readProducer(content: BackupContent, format: PostgresFormat): Promise<PostgresProducer | null> {
+  const head = format === 'directory' && content.directory ? await readBackupHead(path.join(content.directory, 'toc.dat')) : await content.head();
+  return readPostgresProducer(head);
 }
 
 /**
@@ -103,17 +104,16 @@ function newerToolNote(producer: PostgresProducer | null, bins: PostgresBinaries
   return `the dump was written by ${producer!.tool}, newer than these tools (${bins.version}); restoring it with PostgreSQL ${producerMajor} tools may succeed`;
 }
 
-async function detectFormat(backup: BackupRef, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {
-  const stat = await fsp.stat(backup.path);
-  if (stat.isDirectory()) {
-    const toc = path.join(backup.path, 'toc.dat');
+async function detectFormat(content: BackupContent, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {
+  if (content.directory) {
+    const toc = path.join(content.directory, 'toc.dat');
     const head = await readBackupHead(toc).catch(() => undefined);
     if (!head || !head.subarray(0, 5).equals(Buffer.from('PGDMP'))) {
-      throw backupRejected({ name: 'format', observed: 'directory without a valid toc.dat', expected: 'a pg_dump directory-format dump', message: `${backup.path} is a directory but not a pg_dump directory-format dump (no valid toc.dat)` });
+      throw backupRejected({ name: 'format', observed: 'directory without a valid toc.dat', expected: 'a pg_dump directory-format dump', message: `${content.directory} is a directory but not a pg_dump directory-format dump (no valid toc.dat)` });
     }
     return checkRequested({ format: 'directory', compression: 'none' }, requested);
   }
-  const sniffed = sniffPostgresBackup(await readBackupHead(backup.path));
+  const sniffed = sniffPostgresBackup(await content.head());
   if (sniffed.kind === 'foreign' && sniffed.damaged) {
     throw backupRejected({ name: 'decompress', observed: sniffed.description, expected: 'a complete, valid gzip stream', message: `the backup is damaged: ${sniffed.description}` });
   }
@@ -148,7 +148,7 @@ async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest)
 }
 
 async function restorePlain(request: RestoreRequest, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
-  const { sql: trailer, counter } = plaintextStream(request.backup.path, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const { sql: trailer, counter } = plaintextStream(request.content.open(), compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
 
   let run: ToolRun;
   try {
@@ -179,17 +179,21 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
 }
 
 async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
-  let archivePath = request.backup.path;
+  let archivePath: string;
+  let gunzipped: string | undefined;
   let bytesRead = 0;
   if (compression === 'gzip') {
-    archivePath = path.join(request.sandbox.workDir, `backup.${format}`);
+    archivePath = gunzipped = path.join(request.sandbox.workDir, `backup.${format}`);
     const counter = new ByteCounter(request.onProgress);
     try {
-      await pipeline(fs.createReadStream(request.backup.path), counter, createGunzip(), fs.createWriteStream(archivePath, { mode: 0o600 }), { signal: request.signal });
+      await pipeline(request.content.open(), counter, createGunzip(), fs.createWriteStream(archivePath, { mode: 0o600 }), { signal: request.signal });
     } catch (err) {
       throw streamFailure(err, counter.bytes, request.backup);
     }
     bytesRead = counter.bytes;
+  } else {
+    // pg_restore -j seeks: a local file as it is, anything streamed lands in the sandbox work dir.
+    archivePath = format === 'directory' && request.content.directory ? request.content.directory : await request.content.file();
   }
 
   const args = ['--no-password', '--no-tablespaces', '-d', request.sandbox.database];
@@ -199,7 +203,7 @@ async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresF
 
   let pid: number | undefined;
   let maxSeen = 0;
-  const total = request.backup.sizeBytes;
+  const total = request.content.sizeBytes;
   const poll = compression === 'gzip' ? undefined : setInterval(() => {
     if (pid === undefined) return;
     processTreeReadBytes(pid).then((read) => {
@@ -218,7 +222,7 @@ async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresF
     return { run, bytesRead: compression === 'gzip' ? bytesRead : total };
   } finally {
     if (poll) clearInterval(poll);
-    if (archivePath !== request.backup.path) await fsp.rm(archivePath, { force: true });
+    if (gunzipped) await fsp.rm(gunzipped, { force: true });
   }
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The locate step for any source: the file source as before (exact path or newest glob match,
+ * hashed here), every other source through its BackupSource, with the same level-1 checks.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Credential, CredentialKind, CredentialResolver } from '../../core/credentials.js';
+import type { BackupRef, BackupSourceSpec, Check, DrillChecks } from '../../core/drill.js';
+import { existenceChecks } from '../checks/existence.js';
+import { backupRejected, invalidRequest } from '../failures.js';
+import { locateFileBackup } from './file.js';
+import { sourceFor } from './registry.js';
+
+/** Which vault kind opens which source. */
+const CREDENTIAL_KIND_BY_SCHEME: Record<string, CredentialKind> = { s3: 'aws', sftp: 'ssh-key', http: 'http', https: 'http' };
+
+export interface LocateContext {
+  drillId: string;
+  checks: DrillChecks;
+  credentials: CredentialResolver | undefined;
+  signal: AbortSignal;
+  onHashProgress: (bytesDone: number) => void;
+}
+
+export async function locateBackup(spec: BackupSourceSpec, context: LocateContext): Promise<{ backup: BackupRef; checks: Check[] }> {
+  const fileOptions = {
+    maxAgeSeconds: context.checks.maxAgeSeconds,
+    minSizeBytes: context.checks.minSizeBytes,
+    requireChecksum: context.checks.requireChecksum,
+    now: new Date(),
+    signal: context.signal,
+    onHashProgress: context.onHashProgress,
+  };
+  if (spec.kind === 'file') return locateFileBackup(spec, fileOptions);
+  if (spec.uri.startsWith('file://')) {
+    const file = fileURLToPath(spec.uri);
+    const isDirectoryPick = spec.latest !== undefined || file.endsWith('/');
+    return locateFileBackup(isDirectoryPick ? { kind: 'file', path: file.replace(/(.)\/+$/, '$1'), pattern: spec.latest ?? '*' } : { kind: 'file', path: file }, fileOptions);
+  }
+
+  const source = sourceFor(spec.uri);
+  const credential = spec.credential ? await resolveSourceCredential(spec.uri, spec.credential, context) : undefined;
+  const object = await source.locate({ uri: spec.uri, latest: spec.latest, credential, signal: context.signal });
+  const checks = existenceChecks({ where: object.uri, sizeBytes: object.sizeBytes, modifiedAt: new Date(object.modifiedAt) }, fileOptions);
+  if (!object.sha256 && context.checks.requireChecksum) {
+    throw backupRejected({ name: 'checksum', observed: 'no checksum at the source', expected: 'an object checksum or a .sha256 sidecar', message: `the plan requires a checksum, but ${object.uri} has neither an object checksum nor a .sha256 sidecar` });
+  }
+  const backup: BackupRef = {
+    path: null,
+    uri: object.uri,
+    sizeBytes: object.sizeBytes,
+    modifiedAt: object.modifiedAt,
+    sha256: object.sha256?.hex ?? null,
+    sidecarVerified: false,
+    ...(object.sha256 ? { sha256From: object.sha256.from } : {}),
+    ...(object.details ? { sourceDetails: object.details } : {}),
+  };
+  return { backup, checks };
+}
+
+export async function resolveSourceCredential(uri: string, name: string, context: { drillId: string; credentials: CredentialResolver | undefined }): Promise<Credential> {
+  const scheme = /^([a-z0-9]+):/i.exec(uri)?.[1]?.toLowerCase() ?? '';
+  const kind = CREDENTIAL_KIND_BY_SCHEME[scheme];
+  if (!kind) throw invalidRequest(`${scheme}:// sources take no credential, but the plan names "${name}"`);
+  if (!context.credentials) throw invalidRequest(`the plan names credential "${name}", but this worker has no vault configured`);
+  return context.credentials.resolve(name, kind, { purpose: `open ${uri}`, drillId: context.drillId });
+}

@@ -1,0 +1,44 @@
+/**
+ * Where the CLI finds the history database when it must talk to it directly (the vault: its API
+ * routes come in a later issue, and secrets must not travel through an API that has no auth yet).
+ * DATABASE_URL when set; otherwise the embedded cluster a running `npm start` serves, found by
+ * the same folders scripts/services/history-postgres.ts uses (its port from postmaster.pid, its
+ * password from the file kept beside it).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../core/config.js';
+import { CliError } from './exit-codes.js';
+
+// Mirrors scripts/services/history-postgres.ts (DATABASE_NAME, SUPERUSER, usableClusterDir).
+const DATABASE_NAME = 'restore_drill';
+const SUPERUSER = 'restore_drill';
+
+export interface HistoryDatabaseLocation {
+  url: string;
+  /** True when the URL is the embedded development database (DATABASE_URL unset). */
+  embedded: boolean;
+}
+
+export function historyDatabaseUrl(env: NodeJS.ProcessEnv = process.env): HistoryDatabaseLocation {
+  const config = loadConfig(env);
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false };
+  const candidates = [path.join(config.dataDir, 'history-pg'), path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`)];
+  for (const dir of candidates) {
+    const pidFile = path.join(dir, 'data', 'postmaster.pid');
+    let pid: string;
+    let password: string;
+    try {
+      pid = fs.readFileSync(pidFile, 'utf8');
+      password = fs.readFileSync(path.join(dir, 'password'), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    // postmaster.pid: pid, data dir, start time, port, socket dir, listen address, …
+    const port = Number(pid.split('\n')[3]);
+    if (Number.isInteger(port) && port > 0) return { url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`, embedded: true };
+  }
+  throw new CliError('the vault commands use the history database directly: set DATABASE_URL, or keep `npm start` running so its embedded database can be found');
+}
