@@ -15,7 +15,8 @@ import { nativeIntegrityCheck } from './checks/native-integrity.js';
 import { rowDriftCheck } from './checks/row-drift.js';
 import { sizeChangeCheck } from './checks/size-change.js';
 import { volumeChecks } from './checks/volume.js';
-import { backupRejected } from './failures.js';
+import { backupRejected, invalidRequest } from './failures.js';
+import { VaultError } from './vault/errors.js';
 import type { RestoreSummary } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
 import { ActivityProgress, type SignalProgress } from './progress.js';
@@ -54,7 +55,8 @@ export interface InspectResult {
   checks: Check[];
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(rawDeps: ActivityDeps) {
+  const deps: ActivityDeps = { ...rawDeps, credentials: rawDeps.credentials && settledVaultErrors(rawDeps.credentials) };
   const engines = createEngines({ postgresBinDir: deps.postgresBinDir });
 
   async function destroyOne(sandbox: SandboxHandle): Promise<void> {
@@ -208,6 +210,25 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type DrillActivities = ReturnType<typeof createActivities>;
+
+/**
+ * A credential the plan names but the vault cannot give (unknown, wrong kind, no or wrong master
+ * key, tampered) will not appear by retrying: the drill ends at once, as an error naming it. Other
+ * failures (database or AWS unreachable) stay retryable.
+ */
+function settledVaultErrors(resolver: CredentialResolver): CredentialResolver {
+  const SETTLED = new Set(['no-master-key', 'bad-master-key', 'unknown-master-key', 'tampered', 'not-found', 'wrong-kind', 'aws-credentials']);
+  return {
+    async resolve(name, kind, use) {
+      try {
+        return await resolver.resolve(name, kind, use);
+      } catch (err) {
+        if (err instanceof VaultError && SETTLED.has(err.code)) throw invalidRequest(`vault: ${err.message}`);
+        throw err;
+      }
+    },
+  };
+}
 
 /** What the streamed path verified on the way: the source's checksum, the layers it peeled. */
 function transportChecks(backup: BackupRef, content: BackupContent): Check[] {

@@ -128,11 +128,13 @@ export type DrillChecksRequest = z.input<typeof drillChecksSchema>;
 /** The level each check belongs to, by name; assertion and freshness checks carry a suffix. */
 const LEVEL_BY_CHECK: Record<string, CheckLevel> = {
   present: 'exists',
+  access: 'exists',
   age: 'exists',
   size: 'exists',
   'size-change': 'exists',
   checksum: 'integrity',
   decompress: 'integrity',
+  decrypt: 'integrity',
   format: 'restorable',
   producer: 'restorable',
   restore: 'restorable',

@@ -9,6 +9,7 @@ import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
 import { startApiServer } from '../api/server.js';
+import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
 import { startHistoryPostgres } from './services/history-postgres.js';
 import { startTemporalServer } from './services/temporal-server.js';
 
@@ -49,7 +50,7 @@ try {
   await migrateHistoryDatabase(history.url);
   console.log(`history   ${history.origin}`);
 
-  const worker = startWorkerProcess({ ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: history.url });
+  const worker = startWorkerProcess({ ...process.env, ...developmentMasterKey(), TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: history.url });
   stops.push(() => stopChild(worker));
 
   const db = openHistoryDatabase(history.url);
@@ -68,6 +69,17 @@ Stop: Ctrl-C`);
 } catch (err) {
   console.error(`start failed: ${(err as Error).message}`);
   await stopAll(1);
+}
+
+/**
+ * With no vault master key configured, the embedded setup uses a development key in the data dir:
+ * the same file `drill vault` uses when it finds the embedded database.
+ */
+function developmentMasterKey(): NodeJS.ProcessEnv {
+  if (process.env[MASTER_KEY_ENV] || process.env[MASTER_KEY_FILE_ENV]) return {};
+  const devKeyFile = path.join(config.dataDir, 'master.key');
+  loadMasterKeys(process.env, { devKeyFile });
+  return { [MASTER_KEY_FILE_ENV]: devKeyFile };
 }
 
 function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {

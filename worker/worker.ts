@@ -13,6 +13,8 @@ import { bytesProgressSignal } from '../workflows/definitions.js';
 import { startSandboxReaper } from './sandbox-reaper.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { drillDataConverter } from './payload-codec.js';
+import type { CredentialResolver } from '../core/credentials.js';
+import { createVault, loadMasterKeys } from '../activities/vault/index.js';
 
 /**
  * Cancellation reaches an activity only with a heartbeat's response; the SDK's default throttle
@@ -33,6 +35,8 @@ export interface DrillWorkerOptions {
   sandboxRootDir?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where drills get credentials; default: the vault in the history database, master key from the environment. */
+  credentials?: CredentialResolver;
 }
 
 export interface DrillWorker {
@@ -61,6 +65,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
   const activities = createActivities({
     db: options.db,
     hostTaskQueue,
+    credentials: options.credentials ?? createVault({ db: options.db, keys: loadMasterKeys(process.env), actor: `worker:${options.workerId ?? os.hostname()}` }),
     postgresBinDir: options.postgresBinDir,
     sandboxRootDir: options.sandboxRootDir,
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
