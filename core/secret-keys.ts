@@ -27,11 +27,11 @@ function decodeKey(text: string, origin: string): Buffer {
 }
 
 /**
- * Reads `<PREFIX>` / `<PREFIX>_FILE` (current) and `<PREFIX>_PREVIOUS` (comma-separated base64, or
- * a file with one per line via `<PREFIX>_PREVIOUS_FILE`). With neither set, uses (or creates)
- * `devKeyFile`.
+ * Reads `<NAME>` / `<NAME>_FILE` (the current key) and `RESTORE_DRILL_PREVIOUS_<…>S` (older keys,
+ * comma-separated base64), the same convention as the vault's master keys. With neither current
+ * variable set, uses (or creates) `devKeyFile`.
  */
-export function loadKeyRing(prefix: string, devKeyFile: string, env: NodeJS.ProcessEnv = process.env): KeyRing {
+export function loadKeyRing(prefix: string, previousVariable: string, devKeyFile: string, env: NodeJS.ProcessEnv = process.env): KeyRing {
   let current: Buffer;
   let origin: string;
   if (env[prefix]) {
@@ -45,8 +45,7 @@ export function loadKeyRing(prefix: string, devKeyFile: string, env: NodeJS.Proc
     current = developmentKey(devKeyFile);
     origin = devKeyFile;
   }
-  const previousText = env[`${prefix}_PREVIOUS`] ?? (env[`${prefix}_PREVIOUS_FILE`] ? fs.readFileSync(env[`${prefix}_PREVIOUS_FILE`]!, 'utf8') : '');
-  const previous = previousText.split(/[,\s]+/).filter(Boolean).map((text) => decodeKey(text, `${prefix}_PREVIOUS`));
+  const previous = (env[previousVariable] ?? '').split(/[,\s]+/).filter(Boolean).map((text) => decodeKey(text, previousVariable));
   const byId = new Map<string, Buffer>();
   for (const key of [current, ...previous]) byId.set(keyId(key), key);
   return { current: { id: keyId(current), key: current }, byId, origin };

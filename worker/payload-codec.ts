@@ -44,7 +44,7 @@ export class EncryptionCodec implements PayloadCodec {
       if (encoding !== ENCRYPTED_ENCODING) return payload;
       const id = payload.metadata?.[KEY_ID_METADATA] ? decoder.decode(payload.metadata[KEY_ID_METADATA]) : '(none)';
       const key = this.keys.byId.get(id);
-      if (!key) throw new Error(`payload encrypted with key ${id}, which is not among the configured payload keys (${[...this.keys.byId.keys()].join(', ')}): set RESTORE_DRILL_PAYLOAD_KEY_PREVIOUS`);
+      if (!key) throw new Error(`payload encrypted with key ${id}, which is not among the configured payload keys (${[...this.keys.byId.keys()].join(', ')}): set RESTORE_DRILL_PREVIOUS_PAYLOAD_KEYS`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
@@ -56,7 +56,7 @@ export class EncryptionCodec implements PayloadCodec {
 
 /** The codec every Temporal client and worker of this deployment uses. */
 export function loadPayloadCodec(env: NodeJS.ProcessEnv = process.env): EncryptionCodec {
-  return new EncryptionCodec(loadKeyRing('RESTORE_DRILL_PAYLOAD_KEY', path.join(loadConfig(env).dataDir, 'payload.key'), env));
+  return new EncryptionCodec(loadKeyRing('RESTORE_DRILL_PAYLOAD_KEY', 'RESTORE_DRILL_PREVIOUS_PAYLOAD_KEYS', path.join(loadConfig(env).dataDir, 'payload.key'), env));
 }
 
 /** `dataConverter` option for Client and Worker. */

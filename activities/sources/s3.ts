@@ -4,11 +4,11 @@
  *
  * Endpoint, region and keys come from the standard AWS environment (AWS_ENDPOINT_URL[_S3],
  * AWS_REGION, AWS_ACCESS_KEY_ID, …, the SDK's default chain) unless an `aws` credential is given.
- * A credential with `roleArn` assumes that role through STS, which needs the optional package
- * `@aws-sdk/client-sts` (not a dependency today; without it such credentials fail with a clear error).
+ * A credential with `roleArn` assumes that role through STS first.
  * Path-style addressing is used whenever an endpoint is set (MinIO, moto, Ceph…).
  */
 import type { Readable } from 'node:stream';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -226,21 +226,10 @@ async function s3Client(credential: Credential | undefined): Promise<S3Client> {
   return new S3Client(config);
 }
 
-const STS_PACKAGE = '@aws-sdk/client-sts';
-
 async function assumeRole(roleArn: string, region: string, endpoint: string | undefined, base: S3ClientConfig['credentials']): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
-  let sts: { STSClient: new (config: object) => { send(command: unknown): Promise<unknown>; destroy(): void }; AssumeRoleCommand: new (input: object) => unknown };
+  const client = new STSClient({ region, ...(endpoint ? { endpoint } : {}), ...(base ? { credentials: base } : {}) });
   try {
-    // Optional dependency: a variable specifier keeps TypeScript and bundlers from requiring it.
-    sts = (await import(STS_PACKAGE)) as typeof sts;
-  } catch {
-    throw invalidRequest(`the aws credential names a role (${roleArn}), and assuming a role needs the package ${STS_PACKAGE}, which is not installed: run \`npm install ${STS_PACKAGE}\` or give the credential access keys instead`);
-  }
-  const client = new sts.STSClient({ region, ...(endpoint ? { endpoint } : {}), ...(base ? { credentials: base } : {}) });
-  try {
-    const result = (await client.send(new sts.AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `restore-drill-${Date.now()}`, DurationSeconds: 3600 }))) as {
-      Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string };
-    };
+    const result = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `restore-drill-${Date.now()}`, DurationSeconds: 3600 }));
     const c = result.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS returned no credentials for ${roleArn}`);
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
