@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
+import { drillDataConverter } from '../../worker/payload-codec.js';
 import { progressQuery, RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { useDrillTestEnv, postgresRequest, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
@@ -39,7 +40,8 @@ it('drill histories replay without determinism errors', async () => {
     histories.push({ workflowId: execution.workflowId, history: await env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory() });
   }
 
-  const results = Worker.runReplayHistories({ workflowBundle: { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') } }, histories);
+  // Histories hold encrypted payloads: replay decodes them with the deployment's codec, like a worker.
+  const results = Worker.runReplayHistories({ workflowBundle: { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') }, dataConverter: drillDataConverter() }, histories);
   const failures: string[] = [];
   let replayed = 0;
   for await (const result of results) {
