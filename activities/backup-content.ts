@@ -24,6 +24,8 @@ export interface BackupContent {
   sizeBytes: number;
   /** A local dump directory (pg_dump -Fd, mongodump --out); only file sources have them. */
   directory: string | null;
+  /** The local file holding exactly the content, when there is one without any copying. */
+  localPath: string | null;
   /** The first bytes of the content, what format and producer detection read. */
   head(): Promise<Buffer>;
   /**
@@ -46,6 +48,7 @@ export function localContent(filePath: string, sizeBytes: number, isDirectory: b
     uri: `file://${filePath}`,
     sizeBytes,
     directory: isDirectory ? filePath : null,
+    localPath: isDirectory ? null : filePath,
     head: () => readBackupHead(filePath),
     open: () => fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
     file: async () => filePath,
@@ -79,12 +82,27 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
     const raw = options.openRaw();
     const checked = verifyChecksum && options.expectedSha256 ? raw.pipe(new ChecksumVerifier(options.expectedSha256)) : raw;
-    if (checked !== raw) raw.once('error', (err) => checked.destroy(err));
+    if (checked !== raw) {
+      raw.once('error', (err) => checked.destroy(err));
+      // pipe() never destroys its source: when the verifier goes (reader gone, a layer failed),
+      // the source's connection must go with it.
+      checked.once('close', () => {
+        if (!raw.destroyed) raw.destroy();
+      });
+    }
+    let decoded: Readable | undefined;
+    // The reader may leave before the layers are peeled: that stops the peeling (the source is
+    // destroyed, decodeBackupStream fails into the handler below), or ends the peeled stream.
+    out.once('close', () => (decoded ?? checked).destroy());
     decodeBackupStream(checked, { keys: options.keys, signal: options.signal }).then(
       ({ stream, layers }) => {
         peeled = layers;
+        decoded = stream;
+        if (out.destroyed) {
+          stream.destroy();
+          return;
+        }
         stream.once('error', (err) => out.destroy(err));
-        out.once('close', () => stream.destroy());
         stream.pipe(out);
       },
       (err: unknown) => {
@@ -99,6 +117,7 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
     uri: options.uri,
     sizeBytes: options.sizeBytes,
     directory: null,
+    localPath: null,
     layers: () => peeled,
     open: () => open(),
     async head() {
@@ -123,7 +142,13 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
     file() {
       materialized ??= (async () => {
         const target = path.join(options.sandbox.workDir, 'backup-content');
-        await pipeline(open(), fs.createWriteStream(target, { mode: 0o600 }), { signal: options.signal });
+        try {
+          await pipeline(open(), fs.createWriteStream(target, { mode: 0o600 }), { signal: options.signal });
+        } catch (err) {
+          // A partial file is no content: never leave it for a later read (or a disk to fill).
+          await fsp.rm(target, { force: true }).catch(() => undefined);
+          throw err;
+        }
         return target;
       })();
       return materialized;

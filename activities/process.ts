@@ -3,6 +3,7 @@
  * a tail for failure feedback and every error line for classification, without ever holding an
  * unbounded log in memory.
  */
+import fs from 'node:fs';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
@@ -32,6 +33,8 @@ export interface ToolOptions {
   cwd?: string;
   /** Piped into the tool's stdin; the run fails if this stream errors. */
   stdin?: Readable;
+  /** A file the tool reads as its stdin directly (no copy through this process). */
+  stdinFile?: string;
   signal?: AbortSignal;
   /** Which stderr lines count as errors; defaults to lines mentioning ERROR/FATAL/error:. */
   isErrorLine?: (line: string) => boolean;
@@ -67,14 +70,21 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
       reject(options.signal.reason);
       return;
     }
+    // Opened here, so the tool can read it even when it runs as an account that could not open it.
+    const stdinFd = options.stdinFile ? fs.openSync(options.stdinFile, 'r') : undefined;
     const spawnOptions: SpawnOptions = {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: [options.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      stdio: [stdinFd ?? (options.stdin ? 'pipe' : 'ignore'), 'ignore', 'pipe'],
       uid: options.uid,
       gid: options.gid,
     };
-    const child = spawn(command, args, spawnOptions);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, spawnOptions);
+    } finally {
+      if (stdinFd !== undefined) fs.closeSync(stdinFd);
+    }
     options.onSpawn?.(child);
     const isErrorLine = options.isErrorLine ?? defaultIsErrorLine;
     const tail: string[] = [];

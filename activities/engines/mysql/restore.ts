@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
-import { plaintextStream } from '../../streams.js';
+import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
 import { producerCheck } from '../producer-check.js';
@@ -46,34 +46,39 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   }
   await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(request.sandbox.database)}`);
 
-  const { sql: tail, counter } = plaintextStream(request.content.open(), compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
   try {
     // As the sandbox account: the client's `system` command would run shell commands on the host.
     run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', request.sandbox.database], {
       env,
-      stdin: tail,
+      ...stdinFor(input),
       signal: request.signal,
       uid: request.sandbox.uid,
       gid: request.sandbox.gid,
       cwd: request.sandbox.dir,
+      onSpawn: progress.onSpawn,
     });
   } catch (err) {
     request.signal.throwIfAborted();
     const error = err as NodeJS.ErrnoException;
     if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
-      throw backupRejected({ name: 'decompress', observed: `gzip error after ${counter.bytes} bytes: ${error.message}`, expected: 'a complete gzip stream', message: `the gzip stream is truncated or corrupt (${error.message})` });
+      throw backupRejected({ name: 'decompress', observed: `gzip error after ${bytesRead(input)} bytes: ${error.message}`, expected: 'a complete gzip stream', message: `the gzip stream is truncated or corrupt (${error.message})` });
     }
     throw err;
+  } finally {
+    progress.stop();
   }
   request.signal.throwIfAborted();
   const checks: Check[] = [{ name: 'format', passed: true, observed: compression === 'gzip' ? 'plain (gzip)' : 'plain', expected: 'a MySQL/MariaDB SQL dump', message: 'backup is a MySQL/MariaDB SQL dump' }];
   // A dump cut mid-statement also yields a syntax error; "cut short" is the truer reason, so
   // completeness is judged first.
-  const complete = completeness(tail.headText(), tail.tailText(), tail.bytes);
+  const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
+  const complete = completeness(read.head, read.tail, read.bytes);
   checks.push(...preChecks, verdict(run, request.allowedErrors), complete);
-  return { format: 'plain', bytesRead: counter.bytes, producer, checks };
+  return { format: 'plain', bytesRead: bytesRead(input), producer, checks };
 }
 
 async function detect(request: RestoreRequest): Promise<'gzip' | 'none'> {

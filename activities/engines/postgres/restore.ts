@@ -18,7 +18,8 @@ import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../
 import { backupRejected } from '../../failures.js';
 import { processTreeReadBytes } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
-import { ByteCounter, plaintextStream } from '../../streams.js';
+import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
+import { ByteCounter } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
 import { producerCheck, versionNumber } from '../producer-check.js';
 import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
@@ -148,7 +149,8 @@ async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest)
 }
 
 async function restorePlain(request: RestoreRequest, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
-  const { sql: trailer, counter } = plaintextStream(request.content.open(), compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
   try {
@@ -160,22 +162,26 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
       uid: request.sandbox.uid,
       gid: request.sandbox.gid,
       cwd: request.sandbox.dir,
-      stdin: trailer,
+      ...stdinFor(input),
       signal: request.signal,
+      onSpawn: progress.onSpawn,
     });
   } catch (err) {
     request.signal.throwIfAborted();
-    throw streamFailure(err, counter.bytes, request.backup);
+    throw streamFailure(err, bytesRead(input), request.backup);
+  } finally {
+    progress.stop();
   }
-  if (run.exitCode === 0 && !endsWithTrailer(trailer.headText(), trailer.tailText())) {
+  const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
+  if (run.exitCode === 0 && !endsWithTrailer(read.head, read.tail)) {
     throw backupRejected({
       name: 'restore',
-      observed: `dump ends after ${trailer.bytes} bytes of SQL without pg_dump's completion trailer`,
+      observed: `dump ends after ${read.bytes} bytes of SQL without pg_dump's completion trailer`,
       expected: '"-- PostgreSQL database dump complete" at the end',
       message: 'the plain SQL dump is incomplete: it ends without pg_dump\'s "dump complete" trailer, so the backup job was cut short',
     });
   }
-  return { run, bytesRead: counter.bytes };
+  return { run, bytesRead: bytesRead(input) };
 }
 
 async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {

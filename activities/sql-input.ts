@@ -1,0 +1,68 @@
+/**
+ * How a SQL dump reaches psql / the mysql client. An uncompressed local file is handed to the tool
+ * as its stdin, so the bytes never pass through this process (that costs a core on a big restore);
+ * anything else streams through decompression and a keeper of its first and last bytes. Either way
+ * the caller gets the dump's head and tail (for header and completeness checks) and progress.
+ */
+import { open } from 'node:fs/promises';
+import type { BackupContent } from './backup-content.js';
+import { processTreeReadBytes } from './proc-io.js';
+import { plaintextStream, type ByteCounter, type TailKeeper } from './streams.js';
+
+const PROGRESS_POLL_MS = 1000;
+
+export type SqlInput =
+  | { kind: 'file'; path: string; sizeBytes: number }
+  | { kind: 'stream'; sql: TailKeeper; counter: ByteCounter };
+
+export function sqlInput(content: BackupContent, gzip: boolean, onProgress: (bytes: number) => void, keepBytes: number): SqlInput {
+  if (!gzip && content.localPath) return { kind: 'file', path: content.localPath, sizeBytes: content.sizeBytes };
+  const { sql, counter } = plaintextStream(content.open(), gzip, onProgress, keepBytes);
+  return { kind: 'stream', sql, counter };
+}
+
+/** What the tool options need for this input: the file as stdin, or the stream piped in. */
+export function stdinFor(input: SqlInput): { stdinFile: string } | { stdin: TailKeeper } {
+  return input.kind === 'file' ? { stdinFile: input.path } : { stdin: input.sql };
+}
+
+/** For a file input, reports the tool's read progress until stopped; a stream counts itself. */
+export function watchProgress(input: SqlInput, onProgress: (bytes: number) => void): { onSpawn: (child: { pid?: number }) => void; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    onSpawn(child) {
+      if (input.kind !== 'file' || child.pid === undefined) return;
+      const pid = child.pid;
+      let seen = 0;
+      timer = setInterval(() => {
+        processTreeReadBytes(pid).then((read) => {
+          seen = Math.min(input.sizeBytes, Math.max(seen, read));
+          onProgress(seen);
+        }, () => {});
+      }, PROGRESS_POLL_MS);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/** The first and last `keepBytes` of the SQL the tool read, and how many bytes that was. */
+export async function headAndTail(input: SqlInput, keepBytes: number): Promise<{ head: string; tail: string; bytes: number }> {
+  if (input.kind === 'stream') return { head: input.sql.headText(), tail: input.sql.tailText(), bytes: input.sql.bytes };
+  const handle = await open(input.path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(keepBytes, input.sizeBytes));
+    await handle.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(keepBytes, input.sizeBytes));
+    await handle.read(tail, 0, tail.length, Math.max(0, input.sizeBytes - tail.length));
+    return { head: head.toString('utf8'), tail: tail.toString('utf8'), bytes: input.sizeBytes };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bytes of the backup consumed, for the restore result. */
+export function bytesRead(input: SqlInput): number {
+  return input.kind === 'file' ? input.sizeBytes : input.counter.bytes;
+}
