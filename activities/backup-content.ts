@@ -38,6 +38,8 @@ export interface BackupContent {
   file(): Promise<string>;
   /** Which layers were peeled ("age", "zstd"…), known once head() or open() has run. */
   layers(): string[];
+  /** Whether a full read matched the source's sha256 (false: none expected, or not read to the end). */
+  checksumVerified(): boolean;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -53,6 +55,7 @@ export function localContent(filePath: string, sizeBytes: number, isDirectory: b
     open: () => fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
     file: async () => filePath,
     layers: () => [],
+    checksumVerified: () => false,
   };
 }
 
@@ -76,12 +79,13 @@ export interface StreamedContentOptions {
 
 export function streamedContent(options: StreamedContentOptions): BackupContent {
   let peeled: string[] = [];
+  let verified = false;
   let materialized: Promise<string> | undefined;
 
   function open(verifyChecksum = true): Readable {
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
     const raw = options.openRaw();
-    const checked = verifyChecksum && options.expectedSha256 ? raw.pipe(new ChecksumVerifier(options.expectedSha256)) : raw;
+    const checked = verifyChecksum && options.expectedSha256 ? raw.pipe(new ChecksumVerifier(options.expectedSha256, () => (verified = true))) : raw;
     if (checked !== raw) {
       raw.once('error', (err) => checked.destroy(err));
       // pipe() never destroys its source: when the verifier goes (reader gone, a layer failed),
@@ -119,6 +123,7 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
     directory: null,
     localPath: null,
     layers: () => peeled,
+    checksumVerified: () => verified,
     open: () => open(),
     async head() {
       // Only the first bytes are read: the checksum of a partial read means nothing.
@@ -166,7 +171,10 @@ class ChecksumVerifier extends Transform {
   private readonly hash = createHash('sha256');
   private bytes = 0;
 
-  constructor(private readonly expected: { hex: string; from: string }) {
+  constructor(
+    private readonly expected: { hex: string; from: string },
+    private readonly onVerified: () => void,
+  ) {
     super();
   }
 
@@ -178,7 +186,10 @@ class ChecksumVerifier extends Transform {
 
   override _flush(callback: TransformCallback): void {
     const actual = this.hash.digest('hex');
-    if (actual === this.expected.hex.toLowerCase()) return callback();
+    if (actual === this.expected.hex.toLowerCase()) {
+      this.onVerified();
+      return callback();
+    }
     callback(
       backupRejected({
         name: 'checksum',

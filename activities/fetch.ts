@@ -10,7 +10,7 @@ import type { CredentialResolver } from '../core/credentials.js';
 import type { BackupRef, BackupSourceSpec, SandboxHandle } from '../core/drill.js';
 import { hasTransformLayer, localContent, streamedContent, type BackupContent } from './backup-content.js';
 import { backupRejected } from './failures.js';
-import { resolveSourceCredential } from './sources/locate.js';
+import { redactCredential, resolveSourceCredential } from './sources/locate.js';
 import { sourceFor } from './sources/registry.js';
 import type { SourceObject } from './sources/source.js';
 import type { DecodeKeys } from './transforms/decode.js';
@@ -47,7 +47,12 @@ export async function fetchBackupContent(request: FetchRequest): Promise<BackupC
     sha256: backup.sha256 ? { hex: backup.sha256, from: backup.sha256From ?? 'object' } : null,
     ...(backup.sourceDetails ? { details: backup.sourceDetails } : {}),
   };
-  const openRaw = () => source.open(object, { credential, signal: request.signal });
+  const openRaw = () => {
+    const raw = source.open(object, { credential, signal: request.signal });
+    // Before any other listener: whatever wraps or quotes this error must see it without secrets.
+    raw.prependListener('error', (err) => redactCredential(err, credential));
+    return raw;
+  };
   return streamedFrom(request, openRaw, backup.sha256 ? { hex: backup.sha256, from: backup.sha256From ?? 'object' } : null);
 }
 

@@ -234,8 +234,14 @@ function settledVaultErrors(resolver: CredentialResolver): CredentialResolver {
 function transportChecks(backup: BackupRef, content: BackupContent): Check[] {
   const checks: Check[] = [];
   if (backup.path === null && backup.sha256) {
-    // Any mismatch would have failed the restore: the whole stream was read and hashed.
-    checks.push({ name: 'checksum', passed: true, observed: `sha256 ${backup.sha256}`, expected: `sha256 from the ${backup.sha256From === 'sidecar' ? '.sha256 sidecar' : "source's object checksum"}`, message: 'sha256 verified while streaming from the source' });
+    const expected = `sha256 from the ${backup.sha256From === 'sidecar' ? '.sha256 sidecar' : "source's object checksum"}`;
+    // A mismatch fails the restore; a tool that stopped before the end (mongorestore at an archive's
+    // terminator) leaves it unchecked, and the check says so rather than claiming it.
+    checks.push(
+      content.checksumVerified()
+        ? { name: 'checksum', passed: true, observed: `sha256 ${backup.sha256}`, expected, message: 'sha256 verified while streaming from the source' }
+        : { name: 'checksum', passed: true, observed: 'not verified: the restore tool stopped reading before the end of the stream', expected, message: 'sha256 not verified: the restore did not read the whole backup' },
+    );
   }
   const layers = content.layers();
   if (layers.includes('age') || layers.includes('pgp')) {

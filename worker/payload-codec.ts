@@ -46,7 +46,9 @@ export class EncryptionCodec implements PayloadCodec {
       const key = this.keys.byId.get(id);
       if (!key) throw new Error(`payload encrypted with key ${id}, which is not among the configured payload keys (${[...this.keys.byId.keys()].join(', ')}): set RESTORE_DRILL_PREVIOUS_PAYLOAD_KEYS`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+      // Shorter than IV + tag: truncated or not ours. Checked here, or GCM would accept a short tag.
+      if (data.length < IV_BYTES + TAG_BYTES) throw new Error(`payload encrypted with key ${id} is truncated: ${data.length} byte(s), fewer than the ${IV_BYTES + TAG_BYTES} of its IV and authentication tag`);
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return PayloadMessage.decode(plaintext) as Payload;

@@ -60,8 +60,9 @@ async function fetchFollowing(start: URL, init: { method: string; headers: Recor
       response = await fetch(url, { method: init.method, headers: { ...init.headers, ...(sameOrigin ? secret : {}) }, redirect: 'manual', signal: init.signal });
     } catch (err) {
       if (init.signal.aborted) throw init.signal.reason ?? err;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`HTTP ${init.method} ${shown(url)} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });
+      // Only the network error's code: undici's own messages can quote request headers (credentials).
+      const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code ?? (err as Error).name;
+      throw new Error(`HTTP ${init.method} ${shown(url)} failed: ${code}`);
     }
     if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       const location = response.headers.get('location');

@@ -39,7 +39,9 @@ export async function locateBackup(spec: BackupSourceSpec, context: LocateContex
 
   const source = sourceFor(spec.uri);
   const credential = spec.credential ? await resolveSourceCredential(spec.uri, spec.credential, context) : undefined;
-  const object = await source.locate({ uri: spec.uri, latest: spec.latest, credential, signal: context.signal });
+  const object = await source.locate({ uri: spec.uri, latest: spec.latest, credential, signal: context.signal }).catch((err: unknown) => {
+    throw redactCredential(err, credential);
+  });
   const checks = existenceChecks({ where: object.uri, sizeBytes: object.sizeBytes, modifiedAt: new Date(object.modifiedAt) }, fileOptions);
   if (!object.sha256 && context.checks.requireChecksum) {
     throw backupRejected({ name: 'checksum', observed: 'no checksum at the source', expected: 'an object checksum or a .sha256 sidecar', message: `the plan requires a checksum, but ${object.uri} has neither an object checksum nor a .sha256 sidecar` });
@@ -63,4 +65,50 @@ export async function resolveSourceCredential(uri: string, name: string, context
   if (!kind) throw invalidRequest(`${scheme}:// sources take no credential, but the plan names "${name}"`);
   if (!context.credentials) throw invalidRequest(`the plan names credential "${name}", but this worker has no vault configured`);
   return context.credentials.resolve(name, kind, { purpose: `open ${uri}`, drillId: context.drillId });
+}
+
+/** Non-secret fields: names, places and fingerprints that messages may show. */
+const PUBLIC_FIELDS = new Set(['kind', 'username', 'region', 'roleArn', 'hostFingerprint']);
+/** Shorter values are not redacted: they would blank ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+
+/** The secret strings a credential holds, in the forms a library's message may quote them. */
+function secretStrings(credential: Credential): string[] {
+  const found = new Set<string>();
+  const add = (value: string) => {
+    for (const form of [value, value.trim(), ...value.split(/\r?\n/).map((line) => line.trim())]) if (form.length >= MIN_SECRET_LENGTH) found.add(form);
+  };
+  for (const [field, value] of Object.entries(credential)) {
+    if (PUBLIC_FIELDS.has(field)) continue;
+    if (typeof value === 'string') add(value);
+    else if (value && typeof value === 'object') for (const v of Object.values(value as Record<string, unknown>)) if (typeof v === 'string') add(v);
+  }
+  if (credential.kind === 'http' && (credential.username !== undefined || credential.password !== undefined)) {
+    add(Buffer.from(`${credential.username ?? ''}:${credential.password ?? ''}`).toString('base64'));
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Blanks the credential's secrets in an error's message and stack, down its cause chain, in place
+ * (so every listener of an emitted error sees the clean one). Sources never quote a credential on
+ * purpose, but the libraries under them may (undici quotes an invalid header value, for one), and
+ * whatever an error says ends up in Temporal's history and the worker's log.
+ */
+export function redactCredential<T>(err: T, credential: Credential | undefined): T {
+  if (!credential) return err;
+  const secrets = secretStrings(credential);
+  if (secrets.length === 0) return err;
+  const clean = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), text);
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e) && seen.size < 8; e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    try {
+      if (typeof e.message === 'string') e.message = clean(e.message);
+      if (typeof e.stack === 'string') e.stack = clean(e.stack);
+    } catch {
+      // A frozen or read-only error: nothing to rewrite.
+    }
+  }
+  return err;
 }

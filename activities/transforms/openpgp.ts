@@ -157,6 +157,11 @@ function streamFailure(err: Error, tap: InputTap, phase: 'read' | 'decrypt' | 's
   if (tap.ended && /unexpected end|end of (packet|stream|input)|truncat|too short|misformed armored|ended before/i.test(text)) {
     return reject(observed, 'a complete OpenPGP message', `the OpenPGP message is truncated: the ciphertext ends before the message does (${text})`);
   }
+  // Decompression errors inside the message mean its data was changed, whenever they surface:
+  // with read-ahead, a small file is often read to its end before the inflate error arrives.
+  if (/invalid (distance|block|code|stored|literal)|incorrect (header|data)|unknown compression|inflat|decompress|corrupt/i.test(text)) {
+    return reject(observed, 'an intact OpenPGP message', `the OpenPGP message was modified or damaged: its decrypted data does not decode (${text})`);
+  }
   if (phase === 'read' && !tap.ended) {
     return reject(observed, 'a readable OpenPGP message', `the OpenPGP message is malformed (${text})`);
   }

@@ -217,6 +217,8 @@ function httpCredential(text: string): Credential {
     for (const [name, value] of Object.entries(json.headers as Record<string, unknown>)) {
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw invalid('http', `"${name.slice(0, 40)}" is not a valid HTTP header name`);
       if (typeof value !== 'string') throw invalid('http', `header "${name}" must have a string value`);
+      // Such a value cannot be sent, and the HTTP client would quote it in its error.
+      if (/[\r\n\0]/.test(value)) throw invalid('http', `header "${name}" contains a line break or NUL character`);
       headers[name] = value;
     }
     if (Object.keys(headers).length === 0) throw invalid('http', '"headers" is empty');

@@ -13,6 +13,7 @@ export function validationError(error: ZodError): HTTPException {
 
 export const handleErrors: ErrorHandler = (err, c) => {
   if (err instanceof HTTPException) return err.getResponse();
-  console.error(`api: ${c.req.method} ${c.req.path} failed:`, err);
+  // The codec endpoint may carry its token as a path segment: never log it.
+  console.error(`api: ${c.req.method} ${c.req.path.replace(/^\/codec\/[^/]+\/(decode|encode)$/, '/codec/…/$1')} failed:`, err);
   return c.json({ error: 'internal error' }, 500);
 };

@@ -5,12 +5,18 @@
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { codecAuth } from '../middleware/codec-auth.js';
 import { validationError } from '../middleware/errors.js';
 
 const MAX_PAYLOADS = 1000;
+/**
+ * Largest request body read: Temporal caps a payload at 2 MiB (its blob size limit), 4/3 of that in
+ * base64, and a history page holds a few; beyond this the request is refused before it is buffered.
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const payloadsBody = z.object({
   payloads: z
@@ -50,9 +56,11 @@ export function codecRoutes(options: { codec: PayloadCodec; token: string; allow
   };
   const app = new Hono();
   app.use('*', cors({ origin: options.allowedOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Namespace'], maxAge: 600 }));
+  // The token is checked first: without it, nothing of the body is read.
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `the request body is larger than ${MAX_BODY_BYTES} bytes` }, 413) });
   for (const prefix of ['', '/:token']) {
-    app.post(`${prefix}/decode`, codecAuth(options.token), convert('decode'));
-    app.post(`${prefix}/encode`, codecAuth(options.token), convert('encode'));
+    app.post(`${prefix}/decode`, codecAuth(options.token), limit, convert('decode'));
+    app.post(`${prefix}/encode`, codecAuth(options.token), limit, convert('encode'));
   }
   return app;
 }
