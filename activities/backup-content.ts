@@ -13,6 +13,7 @@ import { PassThrough, Transform, type Readable, type TransformCallback } from 'n
 import { pipeline } from 'node:stream/promises';
 import type { SandboxHandle } from '../core/drill.js';
 import { backupRejected } from './failures.js';
+import { readFirstBytes } from './streams.js';
 import { readBackupHead } from './engines/postgres/format.js';
 import { decodeBackupStream, type DecodeKeys } from './transforms/decode.js';
 import { detectLayer, DETECT_BYTES } from './transforms/detect.js';
@@ -79,6 +80,7 @@ export interface StreamedContentOptions {
 
 export function streamedContent(options: StreamedContentOptions): BackupContent {
   let peeled: string[] = [];
+  let head: Promise<Buffer> | undefined;
   let verified = false;
   let materialized: Promise<string> | undefined;
 
@@ -125,24 +127,11 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
     layers: () => peeled,
     checksumVerified: () => verified,
     open: () => open(),
-    async head() {
-      // Only the first bytes are read: the checksum of a partial read means nothing.
-      const stream = open(false);
-      const chunks: Buffer[] = [];
-      let length = 0;
-      try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          chunks.push(chunk);
-          length += chunk.length;
-          if (length >= HEAD_BYTES) break;
-        }
-      } catch (err) {
-        // A short or damaged stream still has a head to judge; the full read reports the damage.
-        if (length === 0) throw err;
-      } finally {
-        stream.destroy();
-      }
-      return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
+    head() {
+      // Read once: every detection step asks, and each read re-opens the source and re-derives
+      // the decryption key. The checksum of a partial read means nothing, so it is not checked.
+      head ??= readFirstBytes(open(false), HEAD_BYTES, { tolerateLateError: true });
+      return head;
     },
     file() {
       materialized ??= (async () => {

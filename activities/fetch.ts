@@ -10,6 +10,7 @@ import type { CredentialResolver } from '../core/credentials.js';
 import type { BackupRef, BackupSourceSpec, SandboxHandle } from '../core/drill.js';
 import { hasTransformLayer, localContent, streamedContent, type BackupContent } from './backup-content.js';
 import { backupRejected } from './failures.js';
+import { readFirstBytes } from './streams.js';
 import { redactCredential, resolveSourceCredential } from './sources/locate.js';
 import { sourceFor } from './sources/registry.js';
 import type { SourceObject } from './sources/source.js';
@@ -71,26 +72,11 @@ async function streamedFrom(request: FetchRequest, openRaw: () => Readable, expe
 /** Reads the first bytes once to learn whether (and how) the backup is encrypted. */
 async function decryptionKeys(request: FetchRequest, openRaw: () => Readable): Promise<DecodeKeys> {
   if (!request.decryptWith) return {};
-  const layer = detectLayer(await firstBytes(openRaw(), DETECT_BYTES));
+  const layer = detectLayer(await readFirstBytes(openRaw(), DETECT_BYTES));
   if (layer?.kind !== 'age' && layer?.kind !== 'pgp') return {};
   if (!request.credentials) {
     throw backupRejected({ name: 'decrypt', observed: `${layer.kind}-encrypted`, expected: 'a vault to take the key from', message: `the backup is ${layer.kind === 'age' ? 'age' : 'OpenPGP'}-encrypted, but this worker has no vault configured to take "${request.decryptWith}" from` });
   }
   const use = { purpose: `decrypt ${request.backup.uri}`, drillId: request.drillId };
   return layer.kind === 'age' ? { age: await request.credentials.resolve(request.decryptWith, 'age-identity', use) } : { pgp: await request.credentials.resolve(request.decryptWith, 'pgp-key', use) };
-}
-
-async function firstBytes(stream: Readable, count: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      length += chunk.length;
-      if (length >= count) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, count);
 }

@@ -52,3 +52,29 @@ async function descendantsOf(rootPid: number): Promise<number[]> {
   }
   return result;
 }
+
+const PROGRESS_POLL_MS = 1000;
+
+/**
+ * Reports how far a tool that reads the backup itself has got: hand `onSpawn` to runTool, call
+ * `stop` when it is done. Counts never go backwards and never exceed the backup's size.
+ */
+export function watchReadProgress(totalBytes: number, onProgress: (bytes: number) => void): { onSpawn: (child: { pid?: number }) => void; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    onSpawn(child) {
+      if (child.pid === undefined) return;
+      const pid = child.pid;
+      let seen = 0;
+      timer = setInterval(() => {
+        processTreeReadBytes(pid).then((read) => {
+          seen = Math.min(totalBytes, Math.max(seen, read));
+          onProgress(seen);
+        }, () => {});
+      }, PROGRESS_POLL_MS);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

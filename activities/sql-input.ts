@@ -6,10 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 import type { BackupContent } from './backup-content.js';
-import { processTreeReadBytes } from './proc-io.js';
+import { watchReadProgress } from './proc-io.js';
 import { plaintextStream, type ByteCounter, type TailKeeper } from './streams.js';
-
-const PROGRESS_POLL_MS = 1000;
 
 export type SqlInput =
   | { kind: 'file'; path: string; sizeBytes: number }
@@ -26,25 +24,9 @@ export function stdinFor(input: SqlInput): { stdinFile: string } | { stdin: Tail
   return input.kind === 'file' ? { stdinFile: input.path } : { stdin: input.sql };
 }
 
-/** For a file input, reports the tool's read progress until stopped; a stream counts itself. */
+/** For a file input, the tool's read progress; a stream counts itself as it passes. */
 export function watchProgress(input: SqlInput, onProgress: (bytes: number) => void): { onSpawn: (child: { pid?: number }) => void; stop: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    onSpawn(child) {
-      if (input.kind !== 'file' || child.pid === undefined) return;
-      const pid = child.pid;
-      let seen = 0;
-      timer = setInterval(() => {
-        processTreeReadBytes(pid).then((read) => {
-          seen = Math.min(input.sizeBytes, Math.max(seen, read));
-          onProgress(seen);
-        }, () => {});
-      }, PROGRESS_POLL_MS);
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-    },
-  };
+  return input.kind === 'file' ? watchReadProgress(input.sizeBytes, onProgress) : { onSpawn: () => {}, stop: () => {} };
 }
 
 /** The first and last `keepBytes` of the SQL the tool read, and how many bytes that was. */

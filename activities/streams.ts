@@ -57,3 +57,25 @@ export function plaintextStream(source: Readable, gzip: boolean, onBytes: (total
   pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
   return { sql, counter };
 }
+
+/**
+ * The first `count` bytes of a stream, which is then destroyed (its source closed). With
+ * `tolerateLateError`, an error after some bytes still returns them: a damaged stream has a head
+ * to judge, and the full read reports the damage.
+ */
+export async function readFirstBytes(stream: Readable, count: number, options: { tolerateLateError?: boolean } = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= count) break;
+    }
+  } catch (err) {
+    if (!options.tolerateLateError || length === 0) throw err;
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, count);
+}

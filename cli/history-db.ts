@@ -5,16 +5,12 @@
  * the same folders scripts/services/history-postgres.ts uses (its port from postmaster.pid, its
  * password from the file kept beside it).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../core/config.js';
+import { clusterDirCandidates, DATABASE_NAME, SUPERUSER } from '../scripts/services/history-postgres.js';
 import { CliError } from './exit-codes.js';
 
-// Mirrors scripts/services/history-postgres.ts (DATABASE_NAME, SUPERUSER, usableClusterDir).
-const DATABASE_NAME = 'restore_drill';
-const SUPERUSER = 'restore_drill';
 
 export interface HistoryDatabaseLocation {
   url: string;
@@ -25,8 +21,7 @@ export interface HistoryDatabaseLocation {
 export function historyDatabaseUrl(env: NodeJS.ProcessEnv = process.env): HistoryDatabaseLocation {
   const config = loadConfig(env);
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false };
-  const candidates = [path.join(config.dataDir, 'history-pg'), path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`)];
-  for (const dir of candidates) {
+  for (const dir of clusterDirCandidates(config.dataDir)) {
     const pidFile = path.join(dir, 'data', 'postmaster.pid');
     let pid: string;
     let password: string;

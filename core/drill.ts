@@ -54,6 +54,16 @@ export type UriSource = z.infer<typeof uriSourceSchema>;
 export const sourceSchema = z.discriminatedUnion('kind', [fileSourceSchema, uriSourceSchema]);
 export type BackupSourceSpec = z.infer<typeof sourceSchema>;
 
+/**
+ * A source as one URI-like string, for summaries and records (`s3://b/app/app-*.gz`). Tolerates a
+ * malformed source: an unparseable request still gets a recorded drill.
+ */
+export function describeSource(source: Partial<{ kind: string; uri: string; latest: string; path: string; pattern: string }> | undefined): string {
+  if (source?.kind === 'uri' && source.uri) return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
+  if (!source?.path) return 'unknown source';
+  return source.pattern ? `file://${source.path.replace(/\/$/, '')}/${source.pattern}` : `file://${source.path}`;
+}
+
 export { drillChecksSchema, type DrillChecks } from './checks.js';
 
 export const drillInputSchema = z

@@ -52,19 +52,24 @@ export function loadKeyRing(prefix: string, previousVariable: string, devKeyFile
 }
 
 function developmentKey(file: string): Buffer {
-  try {
-    return decodeKey(fs.readFileSync(file, 'utf8'), file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  return decodeKey(readOrCreateSecretFile(file, () => randomBytes(32).toString('base64')).text, file);
+}
+
+/**
+ * A development secret kept in a file (mode 0600), generated on first use. Two processes starting
+ * together must not each write a different secret: the file is created exclusively, and the loser
+ * reads the winner's.
+ */
+export function readOrCreateSecretFile(file: string, generate: () => string): { text: string; created: boolean } {
+  if (fs.existsSync(file)) return { text: fs.readFileSync(file, 'utf8'), created: false };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
-    // wx: two processes starting together must not each write a different key.
-    fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(file, `${generate()}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { text: fs.readFileSync(file, 'utf8'), created: false };
   }
-  return decodeKey(fs.readFileSync(file, 'utf8'), file);
+  return { text: fs.readFileSync(file, 'utf8'), created: true };
 }
 
 /** A shared-secret token from `envVar`, or (development) one generated once into `devFile`. */
@@ -74,11 +79,5 @@ export function loadToken(envVar: string, devFile: string, env: NodeJS.ProcessEn
     if (configured.length < 16) throw new Error(`${envVar} is too short to be a secret: use at least 16 characters (e.g. \`openssl rand -hex 24\`)`);
     return configured;
   }
-  fs.mkdirSync(path.dirname(devFile), { recursive: true });
-  try {
-    fs.writeFileSync(devFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return fs.readFileSync(devFile, 'utf8').trim();
+  return readOrCreateSecretFile(devFile, () => randomBytes(24).toString('hex')).text.trim();
 }

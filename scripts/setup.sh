@@ -73,20 +73,34 @@ else
   apt_install mariadb-server mariadb-client
 fi
 
-# Temporal CLI: nothing to do when a server is given, or a CLI is on PATH or already built.
+# A tool on PATH is used as it is; otherwise the one built into $TOOLS_DIR/bin, or it is built there
+# with Go (once). Arguments: label, name on PATH, name in $TOOLS_DIR/bin, build command and its
+# argument, what to say when there is no Go toolchain.
+ensure_go_tool() {
+  local label=$1 on_path=$2 built=$3 build=$4 build_arg=$5 without_go=$6
+  if command -v "$on_path" >/dev/null 2>&1; then
+    say "$label: $(command -v "$on_path")"
+  elif [ -x "$TOOLS_DIR/bin/$built" ]; then
+    say "$label: $TOOLS_DIR/bin/$built"
+  elif command -v go >/dev/null 2>&1; then
+    say "building $label from Go modules into $TOOLS_DIR/bin (a few minutes, once)…"
+    mkdir -p "$TOOLS_DIR/bin"
+    "$build" "$build_arg"
+    say "$label: built $("$TOOLS_DIR/bin/$built" --version | sed -n 1p)"
+  else
+    say "$without_go"
+  fi
+}
+
+build_temporal_cli() {
+  GOBIN="$TOOLS_DIR/bin" GOFLAGS=-mod=mod go install "$TEMPORAL_CLI_MODULE"
+}
+# Temporal CLI: nothing to do when a server is given.
 if [ -n "${TEMPORAL_ADDRESS:-}" ]; then
   say "Temporal: using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
-elif command -v temporal >/dev/null 2>&1; then
-  say "Temporal CLI: $(command -v temporal)"
-elif [ -x "$TOOLS_DIR/bin/temporal" ]; then
-  say "Temporal CLI: $TOOLS_DIR/bin/temporal"
-elif command -v go >/dev/null 2>&1; then
-  say "building the Temporal CLI from Go modules into $TOOLS_DIR/bin (a few minutes, once)…"
-  mkdir -p "$TOOLS_DIR/bin"
-  GOBIN="$TOOLS_DIR/bin" GOFLAGS=-mod=mod go install "$TEMPORAL_CLI_MODULE"
-  say "Temporal CLI: built $("$TOOLS_DIR/bin/temporal" --version)"
 else
-  say "no Temporal CLI and no Go toolchain: the Temporal SDK will download its dev server at start (needs internet)"
+  ensure_go_tool "Temporal CLI" temporal temporal build_temporal_cli "" \
+    "no Temporal CLI and no Go toolchain: the Temporal SDK will download its dev server at start (needs internet)"
 fi
 
 # MongoDB: a real server and tools on PATH are used as they are; otherwise FerretDB and mongo-tools
@@ -107,31 +121,11 @@ build_mongo_tool() {
     -ldflags "-X main.VersionStr=$MONGO_TOOLS_VERSION -X main.GitCommit=$MONGO_TOOLS_COMMIT" \
     -o "$TOOLS_DIR/bin/$1" "github.com/mongodb/mongo-tools/$1/main")
 }
-if command -v mongod >/dev/null 2>&1; then
-  say "MongoDB server: $(command -v mongod)"
-elif [ -x "$TOOLS_DIR/bin/ferretdb" ]; then
-  say "MongoDB server: $TOOLS_DIR/bin/ferretdb"
-elif command -v go >/dev/null 2>&1; then
-  say "building FerretDB $FERRETDB_VERSION (MongoDB-wire server) into $TOOLS_DIR/bin…"
-  mkdir -p "$TOOLS_DIR/bin"
-  build_ferretdb
-  say "MongoDB server: built $("$TOOLS_DIR/bin/ferretdb" --version | sed -n 1p)"
-else
-  say "no mongod, no FerretDB and no Go toolchain: MongoDB drills will not run"
-fi
+ensure_go_tool "MongoDB server (FerretDB $FERRETDB_VERSION unless mongod is installed)" mongod ferretdb build_ferretdb "" \
+  "no mongod, no FerretDB and no Go toolchain: MongoDB drills will not run"
 for tool in mongodump mongorestore; do
-  if command -v "$tool" >/dev/null 2>&1; then
-    say "$tool: $(command -v "$tool")"
-  elif [ -x "$TOOLS_DIR/bin/$tool" ]; then
-    say "$tool: $TOOLS_DIR/bin/$tool"
-  elif command -v go >/dev/null 2>&1; then
-    say "building $tool (mongo-tools $MONGO_TOOLS_COMMIT) into $TOOLS_DIR/bin…"
-    mkdir -p "$TOOLS_DIR/bin"
-    build_mongo_tool "$tool"
-    say "$tool: built $("$TOOLS_DIR/bin/$tool" --version | sed -n 1p)"
-  else
-    say "no $tool and no Go toolchain: MongoDB drills will not run"
-  fi
+  ensure_go_tool "$tool (mongo-tools $MONGO_TOOLS_COMMIT unless installed)" "$tool" "$tool" build_mongo_tool "$tool" \
+    "no $tool and no Go toolchain: MongoDB drills will not run"
 done
 
 # Stream transforms: zstd/xz/bzip2 decompress through the system tools; gpg and age make the

@@ -22,7 +22,7 @@ import {
 import type { DrillActivities } from '../activities/index.js';
 import type { BackupRef, Check, DrillInput, DrillProgress, DrillRequest, DrillResult, Outcome, SandboxHandle, StepName, StepRecord, TableStat } from '../core/drill.js';
 import { failureReason } from '../core/checks.js';
-import { drillChecksSchema, drillInputSchema } from '../core/drill.js';
+import { describeSource, drillChecksSchema, drillInputSchema } from '../core/drill.js';
 import { formatBytes, formatCount, formatDuration } from '../core/duration.js';
 import { BACKUP_FAILED_VERIFICATION, BACKUP_REJECTED, DRILL_ERROR, INVALID_REQUEST } from '../core/failures.js';
 import { bytesProgressSignal, progressQuery, SEARCH_ATTRIBUTES } from './definitions.js';
@@ -101,7 +101,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
   const parsed = drillInputSchema.safeParse(request);
   // An unparseable request still gets a drill row: every drill ends in a recorded verdict.
   const input: DrillInput = parsed.success ? parsed.data : fallbackInput(request);
-  const sourceUri = describeSource(input);
+  const sourceUri = describeSource(input.source);
 
   const steps: StepRecord[] = [];
   const checks: Check[] = [];
@@ -310,13 +310,6 @@ function describeFailure(err: unknown): { status: StepRecord['status']; message:
   const failure = rootFailure(err);
   const message = failure?.message ?? (err as Error).message;
   return { status: failure?.type === BACKUP_REJECTED ? 'failed' : 'error', message };
-}
-
-function describeSource(input: DrillInput): string {
-  const source = input.source as { kind?: string; uri?: string; latest?: string; path?: string; pattern?: string } | undefined;
-  if (source?.kind === 'uri' && source.uri) return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
-  if (!source?.path) return 'unknown source';
-  return source.pattern ? `file://${source.path.replace(/\/$/, '')}/${source.pattern}` : `file://${source.path}`;
 }
 
 function fallbackInput(request: DrillRequest): DrillInput {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { FileSource } from '../../core/drill.js';
 import { invalidRequest } from '../failures.js';
 import { locateFileBackup } from './file.js';
 import type { BackupSource, LocateRequest, OpenRequest, SourceObject } from './source.js';
@@ -22,16 +23,19 @@ function toPath(uri: string): string {
   return uri;
 }
 
+/** A `file://` URI (or bare path) plus `latest`, as the file source's exact-path or newest-match spec. */
+export function fileSpecOf(uri: string, latest: string | undefined): FileSource {
+  const file = toPath(uri);
+  const pickNewest = latest !== undefined || file.endsWith('/');
+  return pickNewest ? { kind: 'file', path: file.replace(/(.)\/+$/, '$1'), pattern: latest ?? '*' } : { kind: 'file', path: file };
+}
+
 export const fileBackupSource: BackupSource = {
   schemes: ['file'],
 
   async locate(request: LocateRequest): Promise<SourceObject> {
-    const file = toPath(request.uri);
-    const directory = request.latest !== undefined || file.endsWith('/');
-    const { backup } = await locateFileBackup(
-      directory ? { kind: 'file', path: file.replace(/(.)\/+$/, '$1'), pattern: request.latest ?? '*' } : { kind: 'file', path: file },
-      { minSizeBytes: 1, requireChecksum: false, now: new Date(), signal: request.signal, onHashProgress: () => undefined },
-    );
+    const options = { minSizeBytes: 1, requireChecksum: false, now: new Date(), signal: request.signal, onHashProgress: () => undefined };
+    const { backup } = await locateFileBackup(fileSpecOf(request.uri, request.latest), options);
     return {
       uri: backup.uri,
       sizeBytes: backup.sizeBytes,

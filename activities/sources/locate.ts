@@ -2,12 +2,12 @@
  * The locate step for any source: the file source as before (exact path or newest glob match,
  * hashed here), every other source through its BackupSource, with the same level-1 checks.
  */
-import { fileURLToPath } from 'node:url';
 import type { Credential, CredentialKind, CredentialResolver } from '../../core/credentials.js';
 import type { BackupRef, BackupSourceSpec, Check, DrillChecks } from '../../core/drill.js';
 import { existenceChecks } from '../checks/existence.js';
 import { backupRejected, invalidRequest } from '../failures.js';
 import { locateFileBackup } from './file.js';
+import { fileSpecOf } from './file-source.js';
 import { sourceFor } from './registry.js';
 
 /** Which vault kind opens which source. */
@@ -31,11 +31,8 @@ export async function locateBackup(spec: BackupSourceSpec, context: LocateContex
     onHashProgress: context.onHashProgress,
   };
   if (spec.kind === 'file') return locateFileBackup(spec, fileOptions);
-  if (spec.uri.startsWith('file://')) {
-    const file = fileURLToPath(spec.uri);
-    const isDirectoryPick = spec.latest !== undefined || file.endsWith('/');
-    return locateFileBackup(isDirectoryPick ? { kind: 'file', path: file.replace(/(.)\/+$/, '$1'), pattern: spec.latest ?? '*' } : { kind: 'file', path: file }, fileOptions);
-  }
+  // Local files keep their path on the BackupRef, so tools read them where they are.
+  if (spec.uri.startsWith('file://')) return locateFileBackup(fileSpecOf(spec.uri, spec.latest), fileOptions);
 
   const source = sourceFor(spec.uri);
   const credential = spec.credential ? await resolveSourceCredential(spec.uri, spec.credential, context) : undefined;

@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readOrCreateSecretFile } from '../../core/secret-keys.js';
 import { VaultError } from './errors.js';
 
 export const MASTER_KEY_ENV = 'RESTORE_DRILL_MASTER_KEY';
@@ -118,21 +119,18 @@ function readKeyFile(file: string, variable: string): string {
 }
 
 function devKey(file: string, notice: (message: string) => void): string {
-  if (fs.existsSync(file)) return readKeyFile(file, 'the development master key');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const key = generateMasterKeyBase64();
+  let secret: { text: string; created: boolean };
   try {
-    // "wx": two processes starting at once must not each write their own key.
-    fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    secret = readOrCreateSecretFile(file, generateMasterKeyBase64);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file, 'the development master key');
-    throw err;
+    throw new VaultError('bad-master-key', `the development master key: cannot read or create ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  if (!secret.created) return secret.text;
   notice(
     `vault: no ${MASTER_KEY_ENV} set, so a development master key was generated in ${file} (mode 0600). ` +
       `Keep it with the database: without it the vault's local secrets cannot be read. In production set ${MASTER_KEY_ENV}.`,
   );
-  return key;
+  return secret.text;
 }
 
 function dedupe(current: MasterKey, previous: MasterKey[]): MasterKey[] {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import fs from 'node:fs';
 import type { DrillChecksRequest } from '../../core/checks.js';
-import { DUMP_FORMATS, drillInputSchema, ENGINE_FORMATS, ENGINES, type DrillRequest, type DrillResult } from '../../core/drill.js';
+import { describeSource, DUMP_FORMATS, drillInputSchema, ENGINE_FORMATS, ENGINES, type DrillRequest, type DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { hasGlobChars } from '../../core/glob.js';
@@ -180,11 +180,6 @@ function uriSource(uri: string, values: RunValues): DrillRequest['source'] {
     ...(values.latest !== undefined ? { latest: values.latest || '*' } : {}),
     ...(values.credential ? { credential: values.credential } : {}),
   };
-}
-
-function describeSource(source: DrillRequest['source']): string {
-  if (source.kind === 'uri') return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
-  return source.pattern ? `${source.path}/${source.pattern}` : source.path;
 }
 
 function readChecksFile(file: string): DrillChecksRequest {

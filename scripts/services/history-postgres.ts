@@ -15,8 +15,8 @@ import { sandboxAccount, type SandboxAccount } from '../../activities/sandboxes/
 import { freePort } from './ports.js';
 
 const execFileAsync = promisify(execFile);
-const DATABASE_NAME = 'restore_drill';
-const SUPERUSER = 'restore_drill';
+export const DATABASE_NAME = 'restore_drill';
+export const SUPERUSER = 'restore_drill';
 
 export interface HistoryPostgres {
   url: string;
@@ -78,6 +78,11 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
   };
 }
 
+/** Where the embedded cluster lives: in the data dir, or (see usableClusterDir) a per-project temp folder. */
+export function clusterDirCandidates(dataDir: string): string[] {
+  return [path.join(dataDir, 'history-pg'), path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`)];
+}
+
 /** A random password kept beside the cluster (mode 0600), made on first start. */
 function clusterPassword(clusterDir: string): string {
   const file = path.join(clusterDir, 'password');
@@ -91,9 +96,7 @@ function clusterPassword(clusterDir: string): string {
  * goes to a per-project folder under /var/tmp instead.
  */
 async function usableClusterDir(dataDir: string, account: SandboxAccount): Promise<string> {
-  const preferred = path.join(dataDir, 'history-pg');
-  const fallback = path.join(os.tmpdir(), `restore-drill-history-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
-  for (const dir of [preferred, fallback]) {
+  for (const dir of clusterDirCandidates(dataDir)) {
     const existing = fs.lstatSync(dir, { throwIfNoEntry: false });
     // The fallback lives in a shared temp dir: never follow a link or adopt someone else's folder.
     if (existing && (!existing.isDirectory() || (existing.uid !== account.uid && existing.uid !== process.getuid?.()))) {

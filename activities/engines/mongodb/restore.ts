@@ -7,7 +7,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected } from '../../failures.js';
-import { processTreeReadBytes } from '../../proc-io.js';
+import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, runTool, type ToolRun } from '../../process.js';
 import { ByteCounter } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
@@ -17,7 +17,6 @@ import { SYSTEM_DATABASES } from './client.js';
 import { detectMongoDump, type MongoDump } from './format.js';
 import { dropUserDatabases, TOOL_URI } from './client.js';
 
-const PROGRESS_POLL_MS = 1000;
 
 /** mongorestore's error lines: a fatal `Failed: …`, or one per document/index it gave up on. */
 const ERROR_LINE = /\tFailed: |continuing through error: /;
@@ -117,29 +116,19 @@ function gzipFailure(error: NodeJS.ErrnoException, plainBytes: number): Error {
  * private to it); it only loads BSON, it runs nothing from the dump. Progress is what it has read.
  */
 async function restoreDirectory(request: RestoreRequest, mongorestore: string, args: string[], gzip: boolean): Promise<{ run: ToolRun; bytesRead: number }> {
-  let pid: number | undefined;
-  let maxSeen = 0;
   const total = request.content.sizeBytes;
-  const poll = setInterval(() => {
-    if (pid === undefined) return;
-    processTreeReadBytes(pid).then((read) => {
-      maxSeen = Math.min(total, Math.max(maxSeen, read));
-      request.onProgress(maxSeen);
-    }, () => {});
-  }, PROGRESS_POLL_MS);
+  const progress = watchReadProgress(total, request.onProgress);
   try {
     const run = await runTool(mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${request.content.directory}`], {
       env: toolEnv(),
       signal: request.signal,
       cwd: request.sandbox.socketDir,
       isErrorLine: (line) => ERROR_LINE.test(line),
-      onSpawn: (child) => {
-        pid = child.pid;
-      },
+      onSpawn: progress.onSpawn,
     });
     return { run, bytesRead: total };
   } finally {
-    clearInterval(poll);
+    progress.stop();
   }
 }
 

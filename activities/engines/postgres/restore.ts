@@ -16,7 +16,7 @@ import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
 import type { BackupContent } from '../../backup-content.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
 import { backupRejected } from '../../failures.js';
-import { processTreeReadBytes } from '../../proc-io.js';
+import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import { ByteCounter } from '../../streams.js';
@@ -29,7 +29,6 @@ import { quoteIdent } from './identifiers.js';
 import { clientEnv } from './server.js';
 
 const execFileAsync = promisify(execFile);
-const PROGRESS_POLL_MS = 1000;
 /**
  * pg_dump ends every plain dump with this comment, pg_dumpall with the "cluster" one. It must be
  * the last thing in the file: a pg_dumpall script also has a per-database trailer after each
@@ -207,27 +206,18 @@ async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresF
   if (format !== 'tar') args.push('-j', String(RESTORE_JOBS));
   args.push(archivePath);
 
-  let pid: number | undefined;
-  let maxSeen = 0;
   const total = request.content.sizeBytes;
-  const poll = compression === 'gzip' ? undefined : setInterval(() => {
-    if (pid === undefined) return;
-    processTreeReadBytes(pid).then((read) => {
-      maxSeen = Math.min(total, Math.max(maxSeen, read));
-      request.onProgress(maxSeen);
-    }, () => {});
-  }, PROGRESS_POLL_MS);
+  // A gunzipped copy was counted while it was written; otherwise pg_restore reads the backup itself.
+  const progress = compression === 'gzip' ? undefined : watchReadProgress(total, request.onProgress);
   try {
     const run = await runTool(request.bins.path('pg_restore'), args, {
       env: clientEnv(request.sandbox),
       signal: request.signal,
-      onSpawn: (child) => {
-        pid = child.pid;
-      },
+      onSpawn: progress?.onSpawn,
     });
     return { run, bytesRead: compression === 'gzip' ? bytesRead : total };
   } finally {
-    if (poll) clearInterval(poll);
+    progress?.stop();
     if (gunzipped) await fsp.rm(gunzipped, { force: true });
   }
 }
