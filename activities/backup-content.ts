@@ -152,7 +152,7 @@ export function streamedContent(options: StreamedContentOptions): BackupContent 
 
 /** Removes what file() wrote into the sandbox's work dir (teardown removes it anyway). */
 export async function releaseContent(sandbox: SandboxHandle): Promise<void> {
-  await fsp.rm(path.join(sandbox.workDir, 'backup-content'), { force: true });
+  for (const name of ['backup-content', 'canary-damaged-copy']) await fsp.rm(path.join(sandbox.workDir, name), { force: true });
 }
 
 /** Passes bytes through and fails at the end when their sha256 is not the expected one. */

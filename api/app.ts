@@ -1,26 +1,72 @@
-/** The HTTP API: one small router per resource, mounted here. */
-import { sql } from 'drizzle-orm';
-import type { PayloadCodec } from '@temporalio/common';
-import { Hono } from 'hono';
-import type { HistoryDb } from '../db/client.js';
-import { handleErrors } from './middleware/errors.js';
-import { drillRoutes } from './routes/drills.js';
+/**
+ * The HTTP API: one small router per resource, mounted here behind one authentication gate, with
+ * an OpenAPI 3.1 document generated from the same zod schemas that validate requests.
+ */
+import { bodyLimit } from 'hono/body-limit';
+import { planWrites } from './services/plan-writes.js';
+import { drillStarts } from './services/drill-starts.js';
+import type { ApiDeps } from './deps.js';
+import { authenticate } from './middleware/authenticate.js';
+import { ApiError, handleErrors } from './middleware/errors.js';
+import { allowedHostNames, sameOrigin } from './middleware/same-origin.js';
+import { channelRoutes } from './routes/channels.js';
 import { codecRoutes } from './routes/codec.js';
+import { drillRoutes } from './routes/drills.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRegistry, metricsRoutes } from './routes/metrics.js';
+import { planRoutes } from './routes/plans.js';
+import { router } from './routes/route-kit.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
-export interface CodecEndpoint {
-  codec: PayloadCodec;
-  token: string;
-  /** Browser origins allowed to call it (the Temporal Web UI's). */
-  allowedOrigins: string[];
-}
+/** Plans and channels are small; the codec endpoint has its own, larger limit. */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
 
-export function createApp(deps: { db: HistoryDb; codec?: CodecEndpoint }) {
-  const app = new Hono();
+export function createApp(deps: ApiDeps) {
+  const writes = planWrites(deps.db, { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue });
+  const starts = drillStarts(deps.db, deps.temporal);
+  const app = router();
+  const hosts = allowedHostNames({ publicUrl: deps.links.appUrl, extra: deps.allowedHosts });
+  for (const path of ['/api/*', '/metrics']) {
+    app.use(path, sameOrigin(hosts));
+    app.use(path, authenticate());
+  }
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_API_BODY_BYTES,
+      // The rest of the body is never read: the connection cannot carry another request.
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `the request body is larger than ${MAX_API_BODY_BYTES} bytes`, {}, { connection: 'close' });
+      },
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    const type = c.req.header('content-type');
+    const length = c.req.header('content-length');
+    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody && !/^application\/json\b/i.test(type ?? '')) {
+      throw new ApiError(415, 'unsupported_media_type', `send JSON (Content-Type: application/json)${type ? `, not ${type}` : ''}`);
+    }
+    await next();
+  });
   if (deps.codec) app.route('/codec', codecRoutes(deps.codec));
-  return app
-    .route('/healthz', healthRoutes(async () => void (await deps.db.execute(sql`SELECT 1`))))
-    .route('/api/drills', drillRoutes(deps.db))
-    .notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
-    .onError(handleErrors);
+
+  const routes = app
+    .route('/', healthRoutes(deps))
+    .route('/metrics', metricsRoutes(metricsRegistry(deps.db)))
+    .route('/api/plans', planRoutes({ db: deps.db, taskQueue: deps.temporal.taskQueue, writes, starts }))
+    .route('/api/schedules', scheduleRoutes({ db: deps.db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue }))
+    .route('/api/drills', drillRoutes({ db: deps.db, temporal: deps.temporal, links: deps.links, starts }))
+    .route('/api/channels', channelRoutes({ db: deps.db, temporal: deps.temporal }));
+
+  routes.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Restore Drill API', version: '0.2.0', description: 'Plans on schedules, drills, alerts. Errors are {code, message}; see docs/api.md.' },
+  });
+  routes.notFound((c) => c.json({ code: 'not_found' as const, message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  routes.onError(handleErrors);
+  return routes;
 }
+
+/** The API's type, for typed clients (`hc<AppType>` in the CLI and the UI). */
+export type AppType = ReturnType<typeof createApp>;

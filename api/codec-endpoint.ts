@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../core/config.js';
 import { loadToken } from '../core/secret-keys.js';
 import { loadPayloadCodec } from '../worker/payload-codec.js';
-import type { CodecEndpoint } from './app.js';
+import type { CodecEndpoint } from './routes/codec.js';
 
 /** The dev server's Web UI; RESTORE_DRILL_UI_ORIGINS names others (comma-separated). */
 const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];

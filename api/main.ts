@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from './codec-endpoint.js';
 import { startApiServer } from './server.js';
+import { connectTemporalAccess } from './temporal-access.js';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -10,12 +11,23 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 await migrateHistoryDatabase(config.databaseUrl);
-const history = openHistoryDatabase(config.databaseUrl);
-const api = await startApiServer({ db: history.db, host: config.apiHost, port: config.apiPort, codec: codecEndpointFromEnv() });
+// Plan writes hold a connection while Temporal applies their schedule: room for them and for reads.
+const history = openHistoryDatabase(config.databaseUrl, { max: 10 });
+const temporal = await connectTemporalAccess(config);
+const api = await startApiServer({
+  db: history.db,
+  temporal,
+  links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
+  codec: codecEndpointFromEnv(),
+  allowedHosts: config.allowedHosts,
+  host: config.apiHost,
+  port: config.apiPort,
+});
 console.log(`api: listening on ${api.url}`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     await api.close();
+    await temporal.close();
     await history.close();
   });
 }

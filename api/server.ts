@@ -1,15 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { HistoryDb } from '../db/client.js';
-import { createApp, type CodecEndpoint } from './app.js';
+import { createApp } from './app.js';
+import type { ApiDeps } from './deps.js';
 
 export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
 
-export function startApiServer(options: { db: HistoryDb; host: string; port: number; codec?: CodecEndpoint }): Promise<ApiServer> {
-  const app = createApp({ db: options.db, codec: options.codec });
+export function startApiServer(options: ApiDeps & { host: string; port: number }): Promise<ApiServer> {
+  const app = createApp(options);
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (err: Error) => reject(new Error(`API cannot listen on ${options.host}:${options.port}: ${err.message}`));
@@ -17,7 +17,12 @@ export function startApiServer(options: { db: HistoryDb; host: string; port: num
       server.off('error', onError);
       resolve({
         url: `http://${options.host}:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        close: () =>
+          new Promise((done) => {
+            // Live event streams would hold close() open until their drills end.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => done());
+          }),
       });
     });
     server.once('error', onError);

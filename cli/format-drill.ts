@@ -18,6 +18,7 @@ export function formatResult(result: DrillResult): string {
   const lines: string[] = [];
   const verdict = result.outcome === 'passed' ? 'PASSED' : `${result.outcome.toUpperCase()}${result.failedStep ? ` at ${result.failedStep}` : ''}`;
   lines.push(`Drill ${result.drillId}: ${verdict}`);
+  if (result.planId) lines.push(`  plan     ${result.planName} (${result.planId})`);
   if (result.reason) lines.push(`  reason   ${result.reason}`);
   if (result.backup) {
     const sha = result.backup.sha256 ? `, sha256 ${result.backup.sha256.slice(0, 12)}…` : '';

@@ -2,14 +2,20 @@ import { CliError, EXIT_USAGE_OR_INFRA } from './exit-codes.js';
 
 const USAGE = `Usage: drill <command> [options]
 
-Commands:
-  run    Restore a backup in a sandbox, check it, and print the verdict
-  list   List recent drills
-  show   Show one drill with its steps, checks and table counts
-  vault  Add, list, remove credentials; rotate the vault's master key
+Drills:
+  run       Restore a backup in a sandbox, check it, and print the verdict (--plan NAME, or flags)
+  list      List drills, newest first (--plan, --outcome, --engine, --since; --cursor pages)
+  show      Show one drill: steps, checks, tables, why it failed, who was notified
+  canary    Drill a damaged copy of a plan's backup: it must fail and alert
+Plans:
+  plan      create | list | show | edit | delete saved plans
+  schedule  pause | resume | trigger | backfill a plan's schedule; reconcile all schedules
+  channel   add | list | test | rm alert channels (email, Slack, webhook, ping)
+  vault     add | list | rm credentials; rotate the vault's master key
 
 Run "drill <command> --help" for a command's options.
-Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.`;
+Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.
+Drills and canaries talk to Temporal (TEMPORAL_ADDRESS); everything else to the API (RESTORE_DRILL_API).`;
 
 type Command = (args: string[]) => Promise<number>;
 // Loaded on demand: the Temporal client alone takes a few hundred milliseconds to import.
@@ -17,6 +23,10 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
   list: async () => (await import('./commands/list.js')).listCommand,
   show: async () => (await import('./commands/show.js')).showCommand,
+  canary: async () => (await import('./commands/canary.js')).canaryCommand,
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  schedule: async () => (await import('./commands/schedule.js')).scheduleCommand,
+  channel: async () => (await import('./commands/channel.js')).channelCommand,
   vault: async () => (await import('./commands/vault.js')).vaultCommand,
 };
 
@@ -26,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : EXIT_USAGE_OR_INFRA;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) throw new CliError(`unknown command "${name}"\n\n${USAGE}`);
   return (await load())(rest);
 }

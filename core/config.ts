@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDurationSeconds } from './duration.js';
+import { cronProblem, isTimeZone } from './schedule.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +27,16 @@ export interface Config {
   sandboxRootDir: string | undefined;
   /** Names this worker host's task queue; the host name when unset. */
   workerId: string | undefined;
+  /** Base URL people reach Restore Drill at, for links in alerts. */
+  publicUrl: string;
+  /** Base URL of the Temporal Web UI, for links in alerts. */
+  temporalUiUrl: string | null;
+  /** Host names the API answers to beyond loopback and the public URL's (DNS rebinding guard). */
+  allowedHosts: string[];
+  /** How often the watchdog checks for overdue plans and breached RPOs. */
+  watchdogEvery: string;
+  digestCron: string;
+  digestTimeZone: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -44,7 +56,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresBinDir: env.RESTORE_DRILL_PG_BIN || undefined,
     sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
     workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
+    publicUrl: (env.RESTORE_DRILL_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${apiPort}`).replace(/\/+$/, ''),
+    temporalUiUrl: env.RESTORE_DRILL_TEMPORAL_UI_URL === '' ? null : (env.RESTORE_DRILL_TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`).replace(/\/+$/, ''),
+    allowedHosts: (env.RESTORE_DRILL_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    watchdogEvery: checkedDuration('RESTORE_DRILL_WATCHDOG_INTERVAL', env.RESTORE_DRILL_WATCHDOG_INTERVAL ?? '5m'),
+    digestCron: checkedCron('RESTORE_DRILL_DIGEST_CRON', env.RESTORE_DRILL_DIGEST_CRON ?? '0 8 * * 1'),
+    digestTimeZone: checkedTimeZone('RESTORE_DRILL_DIGEST_TIME_ZONE', env.RESTORE_DRILL_DIGEST_TIME_ZONE ?? 'UTC'),
   };
+}
+
+function checkedDuration(variable: string, value: string): string {
+  try {
+    parseDurationSeconds(value);
+  } catch (err) {
+    throw new Error(`${variable}: ${(err as Error).message}`);
+  }
+  return value;
+}
+
+function checkedCron(variable: string, value: string): string {
+  const problem = cronProblem(value);
+  if (problem) throw new Error(`${variable}: ${problem}`);
+  return value;
+}
+
+function checkedTimeZone(variable: string, value: string): string {
+  if (!isTimeZone(value)) throw new Error(`${variable}: "${value}" is not an IANA time zone such as "UTC" or "Europe/Paris"`);
+  return value;
 }
 
 /** The API base URL the CLI talks to; `npm start` writes nothing, so the default must match PORT's. */

@@ -3,7 +3,12 @@
  * process that adds them; workflows, histories, logs and API responses carry the credential's
  * name (its id) and never any of these fields.
  */
-export const CREDENTIAL_KINDS = ['ssh-key', 'pgp-key', 'age-identity', 'aws', 'http', 'smtp', 'db-password'] as const;
+import { z } from 'zod';
+
+/** How plans, channels and the CLI name a vault credential. */
+export const vaultNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a vault credential name (letters, digits, ".", "_", "-"; at most 100)');
+
+export const CREDENTIAL_KINDS = ['ssh-key', 'pgp-key', 'age-identity', 'aws', 'http', 'smtp', 'db-password', 'secret-url', 'webhook-secret'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export type Credential =
@@ -13,7 +18,11 @@ export type Credential =
   | { kind: 'aws'; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; roleArn?: string; region?: string }
   | { kind: 'http'; username?: string; password?: string; headers?: Record<string, string> }
   | { kind: 'smtp'; username: string; password: string }
-  | { kind: 'db-password'; password: string };
+  | { kind: 'db-password'; password: string }
+  /** A URL that is itself the capability (Slack incoming webhook, healthchecks ping URL): whoever has it can post. */
+  | { kind: 'secret-url'; url: string }
+  /** A Standard Webhooks signing secret: "whsec_" + base64 of the key, or a raw secret used as UTF-8 bytes. */
+  | { kind: 'webhook-secret'; secret: string };
 
 /** Why a credential is being read: written to the vault's audit log with the drill id. */
 export interface CredentialUse {

@@ -3,20 +3,13 @@
  * crosses Temporal's history, so it holds paths and ids, never credentials.
  */
 import { z } from 'zod';
-import { drillChecksSchema } from './checks.js';
+import { planIdSchema, planSchema, type Plan } from './plan.js';
+import { describeSource } from './source.js';
+import type { DumpFormat, Engine } from './engines.js';
 
-export const ENGINES = ['postgres', 'mysql', 'mongodb'] as const;
-export type Engine = (typeof ENGINES)[number];
-
-export const DUMP_FORMATS = ['auto', 'custom', 'directory', 'tar', 'plain', 'archive'] as const;
-export type DumpFormat = (typeof DUMP_FORMATS)[number];
-
-/** Formats each engine's dump tools write; `auto` tells them apart by content. */
-export const ENGINE_FORMATS: Record<Engine, readonly DumpFormat[]> = {
-  postgres: ['auto', 'custom', 'directory', 'tar', 'plain'],
-  mysql: ['auto', 'plain'],
-  mongodb: ['auto', 'archive', 'directory'],
-};
+export { DUMP_FORMATS, ENGINE_FORMATS, ENGINES, type DumpFormat, type Engine } from './engines.js';
+export { describeSource, fileSourceSchema, sourceSchema, uriSourceSchema, type BackupSourceSpec, type FileSource, type UriSource } from './source.js';
+export { drillChecksSchema, type DrillChecks } from './checks.js';
 
 export const STEP_NAMES = ['locate', 'provision', 'restore', 'inspect', 'verify', 'report', 'teardown'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -25,78 +18,62 @@ export type StepName = (typeof STEP_NAMES)[number];
 export const OUTCOMES = ['running', 'passed', 'failed', 'error', 'cancelled'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const fileSourceSchema = z
-  .object({
-    kind: z.literal('file'),
-    /** An exact file or dump directory, or (with `pattern`) the directory to search. */
-    path: z.string().min(1),
-    /** Glob on file names in `path`; the newest match by modification time is drilled. */
-    pattern: z.string().min(1).optional(),
-  })
-  .strict();
-export type FileSource = z.infer<typeof fileSourceSchema>;
+/**
+ * Why a drill ran. A canary drills a deliberately damaged copy of the plan's latest backup: it
+ * must fail and alert, proving the alert path end to end; it never counts as the plan's verdict.
+ */
+export const DRILL_TRIGGERS = ['manual', 'schedule', 'api', 'canary'] as const;
+export type DrillTrigger = (typeof DRILL_TRIGGERS)[number];
 
-const VAULT_NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a vault credential name');
-
-/** A backup behind a URI: s3://bucket/key or s3://bucket/prefix/, sftp://user@host:port/path, https://…, file:///… */
-export const uriSourceSchema = z
-  .object({
-    kind: z.literal('uri'),
-    uri: z.string().regex(/^(s3|sftp|https?|file):\/\/\S+$/, 'a URI like s3://bucket/key, sftp://user@host/path, https://host/path or file:///path'),
-    /** Glob on object names under the URI's prefix/directory: the newest match is drilled. */
-    latest: z.string().min(1).optional(),
-    /** Vault name of the credential that opens the source (SSH key, AWS keys, HTTP auth). */
-    credential: VAULT_NAME.optional(),
-  })
-  .strict();
-export type UriSource = z.infer<typeof uriSourceSchema>;
-
-export const sourceSchema = z.discriminatedUnion('kind', [fileSourceSchema, uriSourceSchema]);
-export type BackupSourceSpec = z.infer<typeof sourceSchema>;
+export const AD_HOC_PLAN_NAME = 'ad hoc';
 
 /**
- * A source as one URI-like string, for summaries and records (`s3://b/app/app-*.gz`). Tolerates a
- * malformed source: an unparseable request still gets a recorded drill.
+ * The flat form `{engine, source, checks, …}` that `temporal workflow start` users and older
+ * clients send is an unsaved plan: it becomes `{plan: {…}}`.
  */
-export function describeSource(source: Partial<{ kind: string; uri: string; latest: string; path: string; pattern: string }> | undefined): string {
-  if (source?.kind === 'uri' && source.uri) return source.latest ? `${source.uri.replace(/\/?$/, '/')}${source.latest}` : source.uri;
-  if (!source?.path) return 'unknown source';
-  return source.pattern ? `file://${source.path.replace(/\/$/, '')}/${source.pattern}` : `file://${source.path}`;
+function flatPlanToInput(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || 'plan' in raw || !('engine' in raw)) return raw;
+  const { planId, trigger, requestedBy, ...plan } = raw as Record<string, unknown>;
+  const name = typeof plan.name === 'string' ? plan.name : `${AD_HOC_PLAN_NAME}: ${describeSource(plan.source as never)}`.slice(0, 100);
+  return { ...(planId !== undefined ? { planId } : {}), ...(trigger !== undefined ? { trigger } : {}), ...(requestedBy !== undefined ? { requestedBy } : {}), plan: { ...plan, name } };
 }
 
-export { drillChecksSchema, type DrillChecks } from './checks.js';
-
-export const drillInputSchema = z
+const drillInputObjectSchema = z
   .object({
-    planId: z.string().min(1).optional(),
-    engine: z.enum(ENGINES),
-    source: sourceSchema,
-    /** Vault name of the PGP key or age identity that decrypts the backup (used only if it is encrypted). */
-    decryptWith: VAULT_NAME.optional(),
-    format: z.enum(DUMP_FORMATS).default('auto'),
-    /**
-     * Version of the server that made the backup ("16", "16.4", "10.11", "7.0"). The drill reads
-     * the producer from the dump too and fails on a mismatch before restoring anything.
-     */
-    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version like "16", "16.4" or "10.11.6"').optional(),
-    sandbox: z.object({ kind: z.literal('local') }).strict().default({ kind: 'local' }),
-    checks: drillChecksSchema.prefault({}),
+    /** A saved plan: without `plan`, the drill snapshots the stored plan when it starts. */
+    planId: planIdSchema.optional(),
+    /** The plan to run as given (an ad-hoc drill, or a caller that already holds the snapshot). */
+    plan: planSchema.optional(),
+    trigger: z.enum(DRILL_TRIGGERS).default('manual'),
+    /** Who asked, for history and alerts: "cli:alice", "api", a schedule id. */
+    requestedBy: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .superRefine((input, ctx) => {
-    const formats = ENGINE_FORMATS[input.engine];
-    if (!formats.includes(input.format)) {
-      ctx.addIssue({ code: 'custom', path: ['format'], message: `${input.engine} backups come as ${formats.map((f) => `"${f}"`).join(', ')}; "${input.format}" is not one of them` });
-    }
-    const sqlAssertion = input.checks.assertions.find((a) => (input.engine === 'mongodb') !== (a.mongo !== undefined));
-    if (sqlAssertion) {
-      ctx.addIssue({ code: 'custom', path: ['checks', 'assertions'], message: `assertion "${sqlAssertion.name}": ${input.engine === 'mongodb' ? 'MongoDB plans take "mongo" queries, not "sql"' : 'SQL engines take "sql" queries, not "mongo"'}` });
-    }
-  });
+  .refine((input) => input.planId !== undefined || input.plan !== undefined, 'give a plan to run, or the planId of a saved plan');
+
+export const drillInputSchema = z.preprocess(flatPlanToInput, drillInputObjectSchema);
+
+/** The flat form: an unsaved plan's fields at the top level (its name optional). */
+export type FlatDrillRequest = Omit<z.input<typeof planSchema>, 'name'> & { name?: string; planId?: string; trigger?: DrillTrigger; requestedBy?: string };
 /** What callers send (defaults optional), e.g. from the `temporal` CLI. */
-export type DrillRequest = z.input<typeof drillInputSchema>;
-/** What the workflow works with once defaults are applied. */
-export type DrillInput = z.output<typeof drillInputSchema>;
+export type DrillRequest = z.input<typeof drillInputObjectSchema> | FlatDrillRequest;
+/** What the workflow is started with once defaults are applied. */
+export type DrillInput = z.output<typeof drillInputObjectSchema>;
+
+/** The plan a drill runs, fixed when it starts: later edits of the plan never reach it. */
+export interface PlanSnapshot {
+  planId: string | null;
+  /** The stored plan's version the snapshot was taken from; null for an ad-hoc plan. */
+  planVersion: number | null;
+  plan: Plan;
+  trigger: DrillTrigger;
+  requestedBy: string | null;
+  /**
+   * Why the stored plan cannot run (it no longer validates, it was deleted): the drill ends at
+   * once as an error, recorded under the plan and told through the routes it still has.
+   */
+  problem?: string;
+}
 
 export interface BackupRef {
   /** Absolute path of the file or dump directory chosen; null for remote sources. */
@@ -152,6 +129,8 @@ export interface DrillProgress {
 export interface DrillResult {
   drillId: string;
   planId: string | null;
+  planName: string;
+  trigger: DrillTrigger;
   engine: Engine;
   outcome: Exclude<Outcome, 'running'>;
   failedStep: StepName | null;
@@ -168,6 +147,16 @@ export interface DrillResult {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** Canary drills only: what the drill of the damaged copy proved. */
+  canary?: CanaryRecord;
+}
+
+/** What a canary drill proved: the damage was caught, and the alert reached the plan's channels. */
+export interface CanaryRecord {
+  detected: boolean;
+  alerted: boolean;
+  /** Per channel: delivered or why not. */
+  deliveries: Array<{ channel: string; status: 'sent' | 'failed'; detail: string | null }>;
 }
 
 /** Heartbeat and progress-signal payload of long activities. */
@@ -196,4 +185,6 @@ export interface SandboxHandle {
   uid: number;
   gid: number;
   database: string;
+  /** Parallel restore jobs the sandbox may run (from the plan's sandbox size). */
+  jobs?: number;
 }

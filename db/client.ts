@@ -14,7 +14,9 @@ export interface HistoryDatabase {
 }
 
 export function openHistoryDatabase(url: string, options: { max?: number } = {}): HistoryDatabase {
-  const sql = postgres(url, { max: options.max ?? 5, onnotice: () => {} });
+  // History queries are small and many; compiling them (JIT) cost more than running them
+  // (measured: 1.2 s of a 1.7 s plan summary over 1,000 plans).
+  const sql = postgres(url, { max: options.max ?? 5, onnotice: () => {}, connection: { jit: 'off' } });
   return { db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
 }
 

@@ -9,6 +9,7 @@ import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
 import { startApiServer } from '../api/server.js';
+import { connectTemporalAccess } from '../api/temporal-access.js';
 import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
 import { startHistoryPostgres } from './services/history-postgres.js';
 import { startTemporalServer } from './services/temporal-server.js';
@@ -50,21 +51,39 @@ try {
   await migrateHistoryDatabase(history.url);
   console.log(`history   ${history.origin}`);
 
-  const worker = startWorkerProcess({ ...process.env, ...developmentMasterKey(), TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: history.url });
+  const worker = startWorkerProcess({
+    ...process.env,
+    ...developmentMasterKey(),
+    TEMPORAL_ADDRESS: temporal.address,
+    DATABASE_URL: history.url,
+    ...(temporal.uiUrl && !process.env.RESTORE_DRILL_TEMPORAL_UI_URL ? { RESTORE_DRILL_TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+  });
   stops.push(() => stopChild(worker));
 
-  const db = openHistoryDatabase(history.url);
+  // Plan writes hold a connection while Temporal applies their schedule: room for them and for reads.
+  const db = openHistoryDatabase(history.url, { max: 10 });
   stops.push(db.close);
-  const api = await startApiServer({ db: db.db, host: config.apiHost, port: config.apiPort, codec });
+  const temporalAccess = await connectTemporalAccess(config, temporal.address);
+  stops.push(temporalAccess.close);
+  const api = await startApiServer({
+    db: db.db,
+    temporal: temporalAccess,
+    links: { appUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl ?? config.temporalUiUrl, namespace: config.temporalNamespace },
+    codec,
+    allowedHosts: config.allowedHosts,
+    host: config.apiHost,
+    port: config.apiPort,
+  });
   stops.push(api.close);
 
   console.log(`
 Restore Drill is running.
-  API              ${api.url}   (GET /api/drills, /healthz; Temporal codec endpoint ${api.url}/codec)
+  API              ${api.url}   (OpenAPI: ${api.url}/api/openapi.json; metrics: ${api.url}/metrics)
   Temporal Web UI  ${temporal.uiUrl ?? '(external server: see its own UI)'}
   Temporal         ${temporal.address}, task queue "${config.taskQueue}"
 
 Try:  npx drill run --engine postgres --file /path/to/backup.dump
+      npx drill plan create --name nightly-app --engine postgres --backup '/backups/app-*.dump' --daily 03:00
 Stop: Ctrl-C`);
 } catch (err) {
   console.error(`start failed: ${(err as Error).message}`);

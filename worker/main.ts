@@ -20,6 +20,8 @@ const worker = await createDrillWorker({
   workerId: config.workerId,
   postgresBinDir: config.postgresBinDir,
   sandboxRootDir: config.sandboxRootDir,
+  links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
+  systemSchedules: { watchdogEvery: config.watchdogEvery, digestCron: config.digestCron, digestTimeZone: config.digestTimeZone },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
 console.log(`worker: polling ${config.taskQueue} and ${worker.hostTaskQueue} on ${config.temporalAddress}`);

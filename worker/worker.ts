@@ -15,6 +15,10 @@ import { ensureSearchAttributes } from './search-attributes.js';
 import { drillDataConverter } from './payload-codec.js';
 import type { CredentialResolver } from '../core/credentials.js';
 import { createVault, loadMasterKeys } from '../activities/vault/index.js';
+import type { PublicLinks } from '../activities/deps.js';
+import type { HousekeepingSettings } from '../activities/steps/housekeeping.js';
+import { reconcileSchedules, type ReconcileReport } from '../activities/schedules/reconcile.js';
+import { ensureSystemSchedules, type SystemScheduleSettings } from '../activities/schedules/system-schedules.js';
 
 /**
  * Cancellation reaches an activity only with a heartbeat's response; the SDK's default throttle
@@ -37,6 +41,14 @@ export interface DrillWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where drills get credentials; default: the vault in the history database, master key from the environment. */
   credentials?: CredentialResolver;
+  /** Where alerts link to. */
+  links?: PublicLinks;
+  /** The watchdog and digest schedules this deployment runs; false: leave them alone. */
+  systemSchedules?: SystemScheduleSettings | false;
+  /** Repair drift between plans and their Temporal Schedules before polling (default true). */
+  reconcileOnStart?: boolean;
+  housekeeping?: Partial<HousekeepingSettings>;
+  log?: (message: string) => void;
 }
 
 export interface DrillWorker {
@@ -69,7 +81,22 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     postgresBinDir: options.postgresBinDir,
     sandboxRootDir: options.sandboxRootDir,
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
+    links: options.links ?? { appUrl: null, temporalUiUrl: null, namespace: options.namespace },
+    temporal: { client, taskQueue: options.taskQueue },
+    housekeeping: options.housekeeping,
   });
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const scheduleTarget = { client, taskQueue: options.taskQueue, db: options.db };
+  if (options.reconcileOnStart !== false) {
+    // A worker that cannot reach its schedules still runs drills; the next start (or `drill schedule reconcile`) repairs.
+    await reconcileSchedules(scheduleTarget).then(
+      (report) => logReconcile(report, log),
+      (err: unknown) => log(`schedules: reconcile failed: ${(err as Error).message}`),
+    );
+  }
+  if (options.systemSchedules) {
+    await ensureSystemSchedules(scheduleTarget, options.systemSchedules).catch((err: unknown) => log(`schedules: could not set up the watchdog and digest schedules: ${(err as Error).message}`));
+  }
 
   // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
   const workflowBundle = options.workflowBundle ?? (await bundleDrillWorkflows());
@@ -97,7 +124,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
       const stopBoth = () => {
         for (const worker of [sharedWorker, hostWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
       };
-      const stopReaper = startSandboxReaper({ client, hostTaskQueue, sandboxRootDir: options.sandboxRootDir, log: (m) => console.warn(m) });
+      const stopReaper = startSandboxReaper({ client, hostTaskQueue, sandboxRootDir: options.sandboxRootDir, log });
       try {
         // One worker failing must not leave the other polling on a connection about to close.
         const results = await Promise.allSettled([sharedWorker.run().finally(stopBoth), hostWorker.run().finally(stopBoth)]);
@@ -115,6 +142,11 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
       }
     },
   };
+}
+
+function logReconcile(report: ReconcileReport, log: (message: string) => void): void {
+  for (const repair of report.repairs) log(`schedules: repaired ${repair.drift} of plan ${repair.planId} (${repair.scheduleId})`);
+  for (const failure of report.failures) log(`schedules: could not repair plan ${failure.planId}: ${failure.message}`);
 }
 
 const bundlerLogger = {

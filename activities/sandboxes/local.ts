@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
+import type { SandboxSize } from '../../core/plan.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
 const SANDBOX_MARKER_FILE = 'sandbox.json';
@@ -25,6 +26,14 @@ export interface LocalSandboxOptions {
   hostTaskQueue: string;
   /** Parent directory of sandboxes; the OS temp dir by default. */
   rootDir?: string;
+  size?: SandboxSize;
+}
+
+/** How many parallel restore jobs each size may run; `auto` takes the host's cores (at most 8). */
+export function jobsForSize(size: SandboxSize): number {
+  const host = Math.max(1, Math.min(os.availableParallelism(), 8));
+  const cap = { auto: host, small: 1, medium: 2, large: 4 }[size];
+  return Math.max(1, Math.min(cap, os.availableParallelism()));
 }
 
 export interface SandboxAccount {
@@ -71,6 +80,7 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     uid: account.uid,
     gid: account.gid,
     database: SANDBOX_DATABASE,
+    jobs: jobsForSize(options.size ?? 'auto'),
   };
   try {
     await fs.chmod(dir, 0o700);

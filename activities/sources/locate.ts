@@ -11,7 +11,7 @@ import { fileSpecOf } from './file-source.js';
 import { sourceFor } from './registry.js';
 
 /** Which vault kind opens which source. */
-const CREDENTIAL_KIND_BY_SCHEME: Record<string, CredentialKind> = { s3: 'aws', sftp: 'ssh-key', http: 'http', https: 'http' };
+export const CREDENTIAL_KIND_BY_SCHEME: Record<string, CredentialKind> = { s3: 'aws', sftp: 'ssh-key', http: 'http', https: 'http' };
 
 export interface LocateContext {
   drillId: string;

@@ -9,6 +9,7 @@ import { identityToRecipient } from 'age-encryption';
 import * as openpgp from 'openpgp';
 import ssh2 from 'ssh2';
 import type { Credential, CredentialKind } from '../../core/credentials.js';
+import { webhookSecretProblem } from '../notify/standard-webhooks.js';
 import { VaultError } from './errors.js';
 
 export interface MaterialOptions {
@@ -42,6 +43,10 @@ export async function validateCredential(credential: Credential): Promise<Parsed
       return parseMaterial('age-identity', credential.identity);
     case 'db-password':
       return parseMaterial('db-password', credential.password);
+    case 'secret-url':
+      return parseMaterial('secret-url', credential.url);
+    case 'webhook-secret':
+      return parseMaterial('webhook-secret', credential.secret);
     default:
       return parseMaterial(credential.kind, JSON.stringify(stripKind(credential)));
   }
@@ -71,9 +76,36 @@ async function credentialFrom(kind: CredentialKind, text: string, options: Mater
       if (!password) throw invalid('db-password', 'the first line of the file (the password) is empty');
       return { kind, password };
     }
+    case 'secret-url':
+      return secretUrl(text);
+    case 'webhook-secret': {
+      const secret = firstLine(text).trim();
+      if (!secret) throw invalid('webhook-secret', 'the first line of the file (the signing secret) is empty');
+      const problem = webhookSecretProblem(secret);
+      if (problem) throw invalid('webhook-secret', `${problem}; generate one with: echo "whsec_$(openssl rand -base64 32)"`);
+      return { kind, secret };
+    }
     default:
       throw invalid(kind, `unknown credential kind`);
   }
+}
+
+function secretUrl(text: string): Credential {
+  const line = firstLine(text).trim();
+  if (!line) throw invalid('secret-url', 'the first line of the file (the URL) is empty');
+  let url: URL;
+  try {
+    url = new URL(line);
+  } catch {
+    // URL's own message quotes the input, which is the secret: not repeated here.
+    throw invalid('secret-url', 'the first line of the file is not a URL; expected one like https://hooks.slack.com/services/…');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('secret-url', `the URL must be http(s), not ${url.protocol.replace(/:$/, '')}`);
+  return { kind: 'secret-url', url: url.href };
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0] ?? '';
 }
 
 function sshKey(text: string, options: MaterialOptions): Credential {
@@ -262,6 +294,13 @@ export async function fingerprintOf(credential: Credential): Promise<string | nu
     case 'db-password':
       // A hash of a password is an offline-guessing oracle; its length leaks too. Nothing to show.
       return null;
+    case 'secret-url':
+      // The path is the capability; the host tells which service it posts to.
+      return `${new URL(credential.url).origin}/…`;
+    case 'webhook-secret':
+      // Signing secrets are random keys, not guessable passwords: a short hash lets operators
+      // match the vault entry to what the receiver was given without revealing it.
+      return `sha256:${createHash('sha256').update(credential.secret).digest('hex').slice(0, 12)}`;
   }
 }
 

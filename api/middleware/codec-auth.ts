@@ -19,6 +19,6 @@ export function codecAuth(expectedToken: string): MiddlewareHandler {
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
     const pathToken = c.req.param('token');
     if ((bearer && sameToken(bearer, expectedToken)) || (pathToken && sameToken(pathToken, expectedToken))) return next();
-    return c.json({ error: 'the codec endpoint needs the codec token (Authorization: Bearer …, or …/codec/<token>)' }, 401);
+    return c.json({ code: 'unauthorized', message: 'the codec endpoint needs the codec token (Authorization: Bearer …, or …/codec/<token>)' }, 401);
   };
 }

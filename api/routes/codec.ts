@@ -4,12 +4,12 @@
  * /decode or /encode, answered in the same shape.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { codecAuth } from '../middleware/codec-auth.js';
-import { validationError } from '../middleware/errors.js';
+import { errorSchema, errors, json, jsonBody, router } from './route-kit.js';
 
 const MAX_PAYLOADS = 1000;
 /**
@@ -41,26 +41,48 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-export function codecRoutes(options: { codec: PayloadCodec; token: string; allowedOrigins: string[] }) {
-  const convert = (direction: 'encode' | 'decode') => async (c: import('hono').Context) => {
-    const parsed = payloadsBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) throw validationError(parsed.error);
-    let converted: Payload[];
-    try {
-      converted = await options.codec[direction](parsed.data.payloads.map(fromJson));
-    } catch (err) {
-      // Key trouble (rotated away, wrong key): say so without echoing payload bytes.
-      return c.json({ error: `cannot ${direction} payloads: ${(err as Error).message.split('\n')[0]}` }, 422);
-    }
-    return c.json({ payloads: converted.map(toJson) });
-  };
-  const app = new Hono();
+export interface CodecEndpoint {
+  codec: PayloadCodec;
+  token: string;
+  /** Browser origins allowed to call it (the Temporal Web UI's). */
+  allowedOrigins: string[];
+}
+
+export function codecRoutes(options: CodecEndpoint) {
+  const app = router();
   app.use('*', cors({ origin: options.allowedOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Namespace'], maxAge: 600 }));
   // The token is checked first: without it, nothing of the body is read.
-  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `the request body is larger than ${MAX_BODY_BYTES} bytes` }, 413) });
-  for (const prefix of ['', '/:token']) {
-    app.post(`${prefix}/decode`, codecAuth(options.token), limit, convert('decode'));
-    app.post(`${prefix}/encode`, codecAuth(options.token), limit, convert('encode'));
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ code: 'payload_too_large', message: `the request body is larger than ${MAX_BODY_BYTES} bytes` }, 413) });
+  for (const direction of ['decode', 'encode'] as const) {
+    for (const path of [`/${direction}`, `/{token}/${direction}`]) {
+      app.openapi(
+        createRoute({
+          method: 'post',
+          path,
+          tags: ['codec'],
+          summary: `Temporal remote codec: ${direction} payloads (for the Web UI and \`temporal --codec-endpoint\`)`,
+          description: path.includes('{token}') ? 'The token as a path segment, for the Temporal Web UI, which cannot add headers.' : 'Authorization: Bearer <codec token>.',
+          middleware: [codecAuth(options.token), limit] as const,
+          request: { ...(path.includes('{token}') ? { params: z.object({ token: z.string().min(1) }) } : {}), body: jsonBody(payloadsBody) },
+          responses: {
+            200: json(payloadsBody, `the payloads, ${direction}d`),
+            422: json(errorSchema, `the payloads cannot be ${direction}d with the configured keys`),
+            401: json(errorSchema, 'no or wrong codec token'),
+            ...errors(400, 413),
+          },
+        }),
+        async (c) => {
+          let converted: Payload[];
+          try {
+            converted = await options.codec[direction](c.req.valid('json').payloads.map(fromJson));
+          } catch (err) {
+            // Key trouble (rotated away, wrong key): say so without echoing payload bytes.
+            return c.json({ code: 'codec_failed' as const, message: `cannot ${direction} payloads: ${(err as Error).message.split('\n')[0]}` }, 422);
+          }
+          return c.json({ payloads: converted.map(toJson) }, 200);
+        },
+      );
+    }
   }
   return app;
 }

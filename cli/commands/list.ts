@@ -1,51 +1,93 @@
-import { parseArgs } from 'node:util';
+/** `drill list`: recorded drills, newest first, filtered, one page at a time. */
+import { OUTCOMES, ENGINES } from '../../core/drill.js';
 import { formatCount, formatDuration } from '../../core/duration.js';
-import { getJson } from '../api-client.js';
+import { apiClient, ApiRefusal, bodyOf, byId, type DrillSummary } from '../api-client.js';
+import { HELP_FLAG, JSON_FLAG, noPositionals, parseOrExplain, pointInTime, printJson, printUsage, refuseFlags } from '../args.js';
 import { CliError, EXIT_PASSED } from '../exit-codes.js';
 
-const USAGE = `Usage: drill list [--limit N] [--offset N] [--plan-id ID] [--json]`;
+const MAX_PAGE = 200;
 
-interface DrillSummary {
-  id: string;
-  outcome: string;
-  engine: string;
-  sourceUri: string;
-  failedStep: string | null;
-  reason: string | null;
-  tableCount: number | null;
-  totalRows: number | null;
-  startedAt: string;
-  durationMs: number | null;
-}
+const USAGE = `Usage: drill list [--plan NAME|ID] [--outcome OUTCOME] [--engine ENGINE] [--since TIME]
+                  [--limit N] [--cursor CURSOR] [--json]
+
+  --plan NAME|ID        drills of one plan (deleted plans too, by id)
+  --outcome OUTCOME     ${OUTCOMES.join(' | ')}
+  --engine ENGINE       ${ENGINES.join(' | ')}
+  --since TIME          started at or after: an ISO time (2026-11-01T00:00:00Z, 2026-11-01) or a
+                        duration back from now (24h, 7d)
+  --limit N             drills per page, 1 to ${MAX_PAGE} (default 20)
+  --cursor CURSOR       the next page, as printed at the end of the previous one
+  --json                the API's page as JSON: {drills, nextCursor}`;
+
+const INSTEAD = {
+  '--offset': '--offset is gone: pages are cursors now. Use --cursor CURSOR, as printed at the end of a page',
+  '--plan-id': '--plan-id is gone: use --plan NAME|ID',
+};
 
 export async function listCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { limit: { type: 'string', default: '20' }, offset: { type: 'string', default: '0' }, 'plan-id': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return EXIT_PASSED;
-  }
-  const query = new URLSearchParams({ limit: values.limit, offset: values.offset });
-  if (values['plan-id']) query.set('planId', values['plan-id']);
-  const page = await getJson<{ drills: DrillSummary[]; total: number; limit: number; offset: number }>(`/api/drills?${query}`);
+  refuseFlags(argv, INSTEAD);
+  const { values, positionals } = parseOrExplain(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: { plan: { type: 'string' }, outcome: { type: 'string' }, engine: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string', default: '20' }, cursor: { type: 'string' }, ...JSON_FLAG, ...HELP_FLAG },
+    },
+    USAGE,
+  );
+  if (values.help) return printUsage(USAGE);
+  noPositionals(positionals, USAGE);
+  if (!/^\d+$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > MAX_PAGE) throw new CliError(`--limit must be a whole number from 1 to ${MAX_PAGE}, got "${values.limit}"`);
+  const outcome = oneOf('--outcome', values.outcome, OUTCOMES);
+  const engine = oneOf('--engine', values.engine, ENGINES);
+  const from = values.since !== undefined ? pointInTime('--since', values.since) : undefined;
+  const api = apiClient();
+  const planId = values.plan !== undefined ? await planIdOf(api, values.plan) : undefined;
+
+  const page = await bodyOf(api.drills.$get({ query: { limit: values.limit, planId, outcome, engine, from, cursor: values.cursor } }));
   if (values.json) {
-    console.log(JSON.stringify(page));
+    printJson(page);
     return EXIT_PASSED;
   }
   if (page.drills.length === 0) {
-    console.log('No drills recorded yet. Start one with: drill run --engine postgres --file PATH');
+    const filtered = planId || outcome || engine || from || values.cursor;
+    console.log(filtered ? 'No drills match.' : 'No drills recorded yet. Start one with: drill run --plan NAME, or drill run --engine postgres --file PATH');
     return EXIT_PASSED;
   }
-  for (const d of page.drills) {
-    const verdict = d.outcome === 'passed' ? 'passed' : d.failedStep ? `${d.outcome} at ${d.failedStep}` : d.outcome;
-    const size = d.tableCount !== null && d.outcome === 'passed' ? `${formatCount(d.tableCount)} tables, ${formatCount(d.totalRows ?? 0)} rows` : (d.reason ?? '');
-    const took = d.durationMs !== null ? formatDuration(d.durationMs) : '…';
-    console.log(`${d.startedAt}  ${d.id}  ${verdict.padEnd(18)}  ${took.padStart(7)}  ${d.sourceUri}  ${size}`);
+  for (const d of page.drills) console.log(drillLine(d));
+  if (page.nextCursor) {
+    const filters = [values.plan !== undefined && `--plan ${shellWord(values.plan)}`, outcome && `--outcome ${outcome}`, engine && `--engine ${engine}`, from !== undefined && `--since ${from}`, values.limit !== '20' && `--limit ${values.limit}`].filter(Boolean);
+    console.log(`next page: drill list ${[...filters, `--cursor ${page.nextCursor}`].join(' ')}`);
   }
-  if (page.total > page.offset + page.drills.length) console.log(`(${page.total - page.offset - page.drills.length} more; use --offset ${page.offset + page.drills.length})`);
   return EXIT_PASSED;
+}
+
+/**
+ * A plan's name becomes its id; a value no plan answers to is kept as it is, since drills recorded
+ * before plans were saved carry free-form plan ids.
+ */
+async function planIdOf(api: ReturnType<typeof apiClient>, idOrName: string): Promise<string> {
+  try {
+    return (await bodyOf(api.plans[':id'].$get({ param: byId(idOrName) }))).id;
+  } catch (err) {
+    if (err instanceof ApiRefusal && err.status === 404) return idOrName;
+    throw err;
+  }
+}
+
+function drillLine(d: DrillSummary): string {
+  const verdict = d.outcome === 'passed' || d.outcome === 'running' ? d.outcome : d.failedStep ? `${d.outcome} at ${d.failedStep}` : d.outcome;
+  const size = d.tableCount !== null && d.outcome === 'passed' ? `${formatCount(d.tableCount)} tables, ${formatCount(d.totalRows ?? 0)} rows` : (d.reason ?? '');
+  const took = d.durationMs !== null ? formatDuration(d.durationMs) : '…';
+  const what = d.planId ? `${d.planName ?? d.planId}` : d.sourceUri;
+  return `${d.startedAt}  ${d.id}  ${verdict.padEnd(18)}  ${took.padStart(7)}  ${d.trigger.padEnd(8)}  ${what}  ${size}`;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new CliError(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,57 +1,61 @@
-import { parseArgs } from 'node:util';
+/** `drill show`: one drill in full: verdict, steps, checks, tables, why it failed, who was told. */
 import { formatBytes, formatCount, formatDuration } from '../../core/duration.js';
-import { getJson } from '../api-client.js';
-import { CliError, EXIT_PASSED } from '../exit-codes.js';
+import { apiClient, bodyOf, byId, type DrillDetail } from '../api-client.js';
+import { HELP_FLAG, JSON_FLAG, onePositional, parseOrExplain, printJson, printUsage } from '../args.js';
+import { EXIT_PASSED } from '../exit-codes.js';
 import { formatChecks, formatSteps, formatTables } from '../format-drill.js';
 
 const USAGE = `Usage: drill show DRILL_ID [--json]`;
 
-interface DrillDetail {
-  id: string;
-  outcome: string;
-  engine: string;
-  sourceUri: string;
-  failedStep: string | null;
-  reason: string | null;
-  format: string | null;
-  backup: { path: string | null; uri: string; sizeBytes: number; modifiedAt: string; sha256: string | null } | null;
-  tableCount: number | null;
-  totalRows: number | null;
-  startedAt: string;
-  durationMs: number | null;
-  steps: Array<{ name: string; status: string; durationMs: number | null; message: string | null }>;
-  checks: Array<{ name: string; passed: boolean; observed: string; message: string }>;
-  tables: Array<{ database: string; schema: string; name: string; rows: number }>;
+export async function showCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOrExplain({ args: argv, allowPositionals: true, options: { ...JSON_FLAG, ...HELP_FLAG } }, USAGE);
+  if (values.help) return printUsage(USAGE);
+  const drillId = onePositional(positionals, 'a drill id', USAGE);
+  const drill = await bodyOf(apiClient().drills[':id'].$get({ param: byId(drillId) }));
+  if (values.json) printJson(drill);
+  else console.log(formatDrillDetail(drill).join('\n'));
+  return EXIT_PASSED;
 }
 
-export async function showCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return EXIT_PASSED;
-  }
-  const [drillId] = parsed.positionals;
-  if (!drillId) throw new CliError(`a drill id is required\n${USAGE}`);
-  const drill = await getJson<DrillDetail>(`/api/drills/${encodeURIComponent(drillId)}`);
-  if (parsed.values.json) {
-    console.log(JSON.stringify(drill));
-    return EXIT_PASSED;
-  }
+function formatDrillDetail(drill: DrillDetail): string[] {
   const verdict = drill.outcome === 'passed' || drill.outcome === 'running' ? drill.outcome.toUpperCase() : `${drill.outcome.toUpperCase()}${drill.failedStep ? ` at ${drill.failedStep}` : ''}`;
-  const lines = [`Drill ${drill.id}: ${verdict}`, `  started  ${drill.startedAt}${drill.durationMs !== null ? `, took ${formatDuration(drill.durationMs)}` : ''}`, `  source   ${drill.sourceUri}`];
+  const lines = [`Drill ${drill.id}: ${verdict}`];
+  if (drill.planId) lines.push(`  plan     ${drill.planName ?? drill.planId} (${drill.planId}${drill.planVersion !== null ? `, version ${drill.planVersion}` : ''})`);
+  lines.push(`  trigger  ${drill.trigger}`, `  started  ${drill.startedAt}${drill.durationMs !== null ? `, took ${formatDuration(drill.durationMs)}` : ''}`, `  source   ${drill.sourceUri}`);
   if (drill.reason) lines.push(`  reason   ${drill.reason}`);
   if (drill.backup) lines.push(`  backup   ${drill.backup.path ?? drill.backup.uri} (${formatBytes(drill.backup.sizeBytes)}, modified ${drill.backup.modifiedAt}${drill.backup.sha256 ? `, sha256 ${drill.backup.sha256}` : ''})`);
   if (drill.format) lines.push(`  format   ${drill.format}`);
   if (drill.tableCount !== null) lines.push(`  restored ${formatCount(drill.tableCount)} table(s), ${formatCount(drill.totalRows ?? 0)} row(s)`);
-  lines.push(`  steps    ${formatSteps(drill.steps.map((s) => ({ ...s, name: s.name as never, status: s.status as never, durationMs: s.durationMs ?? undefined })))}`);
-  for (const s of drill.steps.filter((s) => s.message)) lines.push(`           ${s.name}: ${s.message}`);
+  lines.push(`  steps    ${formatSteps(drill.steps.map((s) => ({ name: s.name as never, status: s.status as never, durationMs: s.durationMs ?? undefined })))}`);
+  // A failed drill's step log below carries these; a passed one's notes (ignored errors) go here.
+  if (!drill.feedback) for (const s of drill.steps.filter((s) => s.message)) lines.push(`           ${s.name}: ${s.message}`);
   if (drill.checks.length > 0) lines.push('  checks', ...formatChecks(drill.checks).map((l) => `    ${l}`));
   if (drill.tables.length > 0) lines.push('  tables', ...formatTables(drill.tables).map((l) => `    ${l}`));
-  console.log(lines.join('\n'));
-  return EXIT_PASSED;
+  lines.push(...feedbackLines(drill.feedback), ...canaryLines(drill.canary), ...notificationLines(drill.notifications));
+  if (drill.links.temporal) lines.push(`  temporal ${drill.links.temporal}`);
+  return lines;
+}
+
+function feedbackLines(feedback: DrillDetail['feedback']): string[] {
+  if (!feedback) return [];
+  const where = [feedback.level && `level ${feedback.level}`, feedback.failedStep && `step ${feedback.failedStep}`].filter(Boolean).join(', ');
+  const lines = [`  failure  ${where || 'no failed step recorded'}`];
+  for (const check of feedback.failedChecks) {
+    lines.push(`    ✗ ${check.level} ${check.name}: ${check.message}`, `      observed ${check.observed || '-'}`, `      expected ${check.expected || '-'}`);
+  }
+  if (feedback.log.length > 0) lines.push('  step log', ...feedback.log.map((l) => `    ${l}`));
+  return lines;
+}
+
+function canaryLines(canary: DrillDetail['canary']): string[] {
+  if (!canary) return [];
+  return [`  canary   damage ${canary.detected ? 'detected' : 'NOT detected'}, alert ${canary.alerted ? 'delivered' : 'NOT delivered'}`];
+}
+
+function notificationLines(notifications: DrillDetail['notifications']): string[] {
+  if (notifications.length === 0) return [];
+  return [
+    '  notified',
+    ...notifications.map((n) => `    ${n.kind.padEnd(12)} ${n.channel} (${n.channelKind})  ${n.status}, ${n.attempts} attempt(s)${n.detail ? `: ${n.detail}` : ''}`),
+  ];
 }

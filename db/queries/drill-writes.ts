@@ -4,7 +4,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { checkLevel } from '../../core/checks.js';
-import type { DrillInput, DrillResult, StepRecord, TableStat } from '../../core/drill.js';
+import type { CanaryRecord, DrillResult, PlanSnapshot, StepRecord, TableStat } from '../../core/drill.js';
 import type { HistoryDb } from '../client.js';
 import { drillChecks, drills, drillSteps, drillTables } from '../schema/index.js';
 
@@ -12,10 +12,14 @@ const TABLE_INSERT_CHUNK = 1000;
 
 export interface DrillProgressRecord {
   drillId: string;
-  request: DrillInput;
+  snapshot: PlanSnapshot;
   sourceUri: string;
   startedAt: string;
   steps: StepRecord[];
+}
+
+function planColumns(snapshot: PlanSnapshot) {
+  return { planId: snapshot.planId, planName: snapshot.plan.name, planVersion: snapshot.planVersion, trigger: snapshot.trigger, engine: snapshot.plan.engine, request: snapshot };
 }
 
 export async function recordDrillProgress(db: HistoryDb, progress: DrillProgressRecord): Promise<void> {
@@ -24,11 +28,9 @@ export async function recordDrillProgress(db: HistoryDb, progress: DrillProgress
       .insert(drills)
       .values({
         id: progress.drillId,
-        planId: progress.request.planId ?? null,
-        engine: progress.request.engine,
+        ...planColumns(progress.snapshot),
         sourceUri: progress.sourceUri,
         outcome: 'running',
-        request: progress.request,
         startedAt: new Date(progress.startedAt),
       })
       // A late progress write must never turn a finished drill back into a running one.
@@ -37,18 +39,16 @@ export async function recordDrillProgress(db: HistoryDb, progress: DrillProgress
   });
 }
 
-export async function recordDrillReport(db: HistoryDb, request: DrillInput, sourceUri: string, result: DrillResult): Promise<void> {
+export async function recordDrillReport(db: HistoryDb, snapshot: PlanSnapshot, sourceUri: string, result: DrillResult): Promise<void> {
   const values = {
     id: result.drillId,
-    planId: result.planId,
-    engine: result.engine,
+    ...planColumns(snapshot),
     sourceUri: result.backup?.uri ?? sourceUri,
     outcome: result.outcome,
     failedStep: result.failedStep,
     reason: result.reason,
     format: result.format,
     backup: result.backup,
-    request,
     tableCount: result.tableCount,
     totalRows: result.totalRows,
     startedAt: new Date(result.startedAt),
@@ -64,6 +64,10 @@ export async function recordDrillReport(db: HistoryDb, request: DrillInput, sour
       await tx.insert(drillChecks).values(result.checks.map((check, position) => ({ drillId: result.drillId, position, level: checkLevel(check.name), ...check })));
     }
   });
+}
+
+export async function recordCanaryResult(db: HistoryDb, drillId: string, canary: CanaryRecord): Promise<void> {
+  await db.update(drills).set({ canary, updatedAt: sql`now()` }).where(eq(drills.id, drillId));
 }
 
 export async function replaceDrillTables(db: HistoryDb, drillId: string, tables: TableStat[]): Promise<void> {

@@ -18,7 +18,7 @@ export const vaultAudit = pgTable(
     drillId: text('drill_id'),
     purpose: text('purpose'),
   },
-  (table) => [index('vault_audit_credential_idx').on(table.credentialName, table.at.desc()), index('vault_audit_at_idx').on(table.at.desc())],
+  (table) => [index('vault_audit_credential_idx').on(table.credentialName, table.at.desc().nullsFirst()), index('vault_audit_at_idx').on(table.at.desc().nullsFirst())],
 );
 
 export type VaultAuditRow = typeof vaultAudit.$inferSelect;

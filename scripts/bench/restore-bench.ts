@@ -12,6 +12,10 @@
  * BENCH_SOURCE=s3-age (PostgreSQL only) measures the streaming path instead: an age-encrypted
  * gzip plain dump drilled from S3 (moto) against the same dump drilled from a local plaintext
  * file; see s3-age.ts.
+ *
+ * BENCH_SUITE picks another suite instead of this restore benchmark: `api` (GET /api/drills over
+ * 100,000 drills, drills-api-bench.ts), `plans` (plan summaries over 1,000 plans,
+ * plans-summary-bench.ts) or `alerts` (verdict → SMTP receipt, alerts-bench.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +30,7 @@ const ENGINE = benchEngine(process.env.BENCH_ENGINE ?? 'postgres');
 const SIZE_MB = Number(process.env.BENCH_SIZE_MB ?? ENGINE.defaultSizeMb);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SOURCE = process.env.BENCH_SOURCE ?? 'file';
+const SUITE = process.env.BENCH_SUITE ?? 'restore';
 const config = loadConfig();
 const benchDir = path.join(config.dataDir, 'bench');
 
@@ -87,6 +92,20 @@ function report(bench: PreparedBench, dumpSize: number, drills: DrillRun[], base
   ].join('\n');
 }
 
-if (SOURCE === 's3-age') await runS3AgeBench(ENGINE, SIZE_MB, RUNS, benchDir);
-else if (SOURCE === 'file') await main();
-else throw new Error(`BENCH_SOURCE must be file (the default) or s3-age, not "${SOURCE}"`);
+function restoreSuite(): Promise<void> {
+  if (SOURCE === 's3-age') return runS3AgeBench(ENGINE, SIZE_MB, RUNS, benchDir);
+  if (SOURCE === 'file') return main();
+  throw new Error(`BENCH_SOURCE must be file (the default) or s3-age, not "${SOURCE}"`);
+}
+
+// Loaded on demand: the alert suite pulls in the worker and the test SMTP server, the restore suite neither.
+const SUITES: Record<string, () => Promise<void>> = {
+  restore: restoreSuite,
+  api: async () => (await import('./drills-api-bench.js')).runDrillsApiBench(benchDir),
+  plans: async () => (await import('./plans-summary-bench.js')).runPlansSummaryBench(benchDir),
+  alerts: async () => (await import('./alerts-bench.js')).runAlertsBench(benchDir),
+};
+const suite = SUITES[SUITE];
+if (!suite) throw new Error(`BENCH_SUITE must be one of ${Object.keys(SUITES).join(', ')} (restore is the default), not "${SUITE}"`);
+fs.mkdirSync(benchDir, { recursive: true });
+await suite();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { failureReason, type CheckLevel, type DrillChecksRequest } from '../../core/checks.js';
-import type { DrillRequest } from '../../core/drill.js';
+import type { FlatDrillRequest } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { MONGO_FIXTURE_FILES, MONGO_NEWEST_CUSTOMER } from '../support/mongo-fixtures.js';
 import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
@@ -17,11 +17,12 @@ import { useDrillTestEnv, postgresRequest, sandboxLeftovers, scratchCopy, type D
 let env: DrillTestEnv;
 useDrillTestEnv('corpus', (created) => (env = created));
 
-const mysqlRequest = (file: string, extra: Partial<DrillRequest> = {}): DrillRequest => ({ engine: 'mysql', source: { kind: 'file', path: file }, ...extra });
-const mongoRequest = (file: string, extra: Partial<DrillRequest> = {}): DrillRequest => ({ engine: 'mongodb', source: { kind: 'file', path: file }, ...extra });
-type CorpusEngine = DrillRequest['engine'];
+const mysqlRequest = (file: string, extra: Partial<FlatDrillRequest> = {}): FlatDrillRequest => ({ engine: 'mysql', source: { kind: 'file', path: file }, ...extra });
+const mongoRequest = (file: string, extra: Partial<FlatDrillRequest> = {}): FlatDrillRequest => ({ engine: 'mongodb', source: { kind: 'file', path: file }, ...extra });
+type CorpusEngine = FlatDrillRequest['engine'];
 let planCounter = 0;
-const newPlanId = (label: string) => `corpus-${label}-${process.pid}-${++planCounter}`;
+/** A saved plan to drill under (drift compares drills of one plan); each drill brings its own spec. */
+const newPlanId = (engine: CorpusEngine) => env.savePlan({ name: `corpus ${engine} ${++planCounter}`, engine, source: { kind: 'file', path: '/each/drill/names/its/own' } });
 
 function truncate(file: string, keepFraction: number): string {
   fs.truncateSync(file, Math.floor(fs.statSync(file).size * keepFraction));
@@ -97,8 +98,8 @@ interface CorpusCase {
   label: string;
   engine: CorpusEngine;
   /** Drills of the same plan that must pass first: the history the case is judged against. */
-  before?: () => DrillRequest[];
-  request: () => DrillRequest;
+  before?: () => FlatDrillRequest[];
+  request: () => FlatDrillRequest;
   failedStep: string;
   level: CheckLevel;
   /** Every check that must fail; the first one's message is the drill's reason. */
@@ -139,7 +140,7 @@ const cases: CorpusCase[] = [
     failedStep: 'locate',
     level: 'exists',
     checks: ['size-change'],
-    reason: /the backup shrank by 5\d\.\d% since the previous drill .*more than the allowed 50%/,
+    reason: /the backup shrank by 5\d\.\d% since the last passing drill .*more than the allowed 50%/,
   },
   // Level 2: integrity.
   {
@@ -384,7 +385,7 @@ const cases: CorpusCase[] = [
   },
 ];
 
-async function runPassing(request: DrillRequest): Promise<void> {
+async function runPassing(request: FlatDrillRequest): Promise<void> {
   const result = await env.runDrill(request);
   expect(result.reason).toBeNull();
   expect(result.outcome).toBe('passed');
@@ -397,7 +398,7 @@ describe('bad-backup corpus: every case fails at its level with its own reason',
   });
 
   it.each(cases.map((c) => [`${c.engine}: ${c.label}`, c] as const))('%s', async (_label, testCase) => {
-    const planId = newPlanId(testCase.engine);
+    const planId = await newPlanId(testCase.engine);
     for (const earlier of testCase.before?.() ?? []) await runPassing({ ...earlier, planId });
     const request = testCase.request();
     const result = await env.runDrill(testCase.before ? { ...request, planId } : request);
@@ -464,7 +465,7 @@ describe('bad-backup corpus: the matching good backups pass with every level on'
     ['mysql', MYSQL_FIXTURE_FILES.plain, 'good.sql'],
     ['mongodb', MONGO_FIXTURE_FILES.archiveGzip, 'good.archive.gz'],
   ] as const)('%s %s passes twice in a row (the second against the first as baseline)', async (engine, fixture, name) => {
-    const planId = newPlanId(`good-${engine}`);
+    const planId = await newPlanId(engine);
     for (let round = 0; round < 2; round++) {
       const file = withSidecar(fixture, `${round}-${name}`, freshFor[engine]);
       const result = await env.runDrill({ engine, source: { kind: 'file', path: file }, planId, checks: allLevels(engine) });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../api/server.js';
+import type { ApiServer } from '../../api/server.js';
 import { PROJECT_ROOT } from '../../core/config.js';
 import fs from 'node:fs';
 import { FIXTURE_FILES } from '../support/fixtures.js';
@@ -17,7 +17,7 @@ let env: DrillTestEnv;
 let api: ApiServer;
 beforeAll(async () => {
   env = await createDrillTestEnv('cli');
-  api = await startApiServer({ db: env.history.db, host: '127.0.0.1', port: 0 });
+  api = await env.startApi();
 });
 afterAll(async () => {
   await api?.close();
@@ -106,6 +106,33 @@ describe('drill run', () => {
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
   });
 
+  it('takes --backup as another name for --file, and refuses the retired --plan-id', async () => {
+    const { code, stdout } = await drill(['run', '--engine', 'postgres', '--backup', env.fixture(FIXTURE_FILES.custom), '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'passed', planId: null, backup: { path: env.fixture(FIXTURE_FILES.custom) } });
+    const both = await drill(['run', '--engine', 'postgres', '--backup', '/tmp/a.dump', '--file', '/tmp/b.dump']);
+    expect(both).toMatchObject({ code: 2, stderr: 'drill: --file and --backup are the same flag: give one\n' });
+    const retired = await drill(['run', '--engine', 'postgres', '--file', '/tmp/x.dump', '--plan-id=nightly']);
+    expect(retired.code).toBe(2);
+    expect(retired.stderr).toMatch(/^drill: --plan-id is gone: drills run under saved plans now\. Use --plan NAME/);
+  });
+
+  it('run --plan drills a saved plan by name and records the drill under its id', async () => {
+    const planId = await env.savePlan({ name: 'cli saved plan', engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.plainGzip) }, checks: { minTables: 4 } });
+    const { code, stdout } = await drill(['run', '--plan', 'cli saved plan', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ planId, outcome: 'passed', format: 'plain', tableCount: 4 });
+    const [row] = await env.query<{ plan_id: string; plan_name: string; trigger: string }>('SELECT plan_id, plan_name, trigger FROM drills WHERE id = $1', [result.drillId]);
+    expect(row).toEqual({ plan_id: planId, plan_name: 'cli saved plan', trigger: 'manual' });
+
+    const combined = await drill(['run', '--plan', 'cli saved plan', '--min-rows', '5']);
+    expect(combined.code).toBe(2);
+    expect(combined.stderr).toMatch(/cannot be combined with --min-rows/);
+    const unknown = await drill(['run', '--plan', 'no plan by that name']);
+    expect(unknown).toMatchObject({ code: 2, stderr: 'drill: no plan with id or name "no plan by that name"\n' });
+  });
+
   it('exits 2 when Temporal cannot be reached', async () => {
     const { code, stderr } = await drill(['run', '--engine', 'postgres', '--file', env.fixture(FIXTURE_FILES.custom)], { TEMPORAL_ADDRESS: '127.0.0.1:9' });
     expect(code).toBe(2);
@@ -131,5 +158,65 @@ describe('drill list and show', () => {
     const missing = await drill(['show', 'drill-that-never-was']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no drill with id "drill-that-never-was"/);
+  });
+
+  it('list pages with --limit and the printed --cursor, newest first, without repeating a drill', async () => {
+    const all = JSON.parse((await drill(['list', '--limit', '200', '--json'])).stdout) as { drills: Array<{ id: string }>; nextCursor: string | null };
+    expect(all.nextCursor).toBeNull();
+    expect(all.drills.length).toBeGreaterThanOrEqual(3);
+
+    const seen: string[] = [];
+    let args = ['list', '--limit', '2'];
+    for (let page = 0; page < 50; page += 1) {
+      const { code, stdout } = await drill(args);
+      expect(code).toBe(0);
+      seen.push(...[...stdout.matchAll(/^\S+\s+(drill-\S+)\s/gm)].map((m) => m[1]!));
+      const next = /^next page: drill list --limit 2 --cursor (\S+)$/m.exec(stdout);
+      if (!next) break;
+      args = ['list', '--limit', '2', '--cursor', next[1]!];
+    }
+    expect(seen).toEqual(all.drills.map((d) => d.id));
+  });
+
+  it('list filters by outcome, engine and start time', async () => {
+    const failed = await drill(['list', '--outcome', 'failed']);
+    expect(failed.code).toBe(0);
+    const lines = failed.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const line of lines) expect(line).toMatch(/^\S+\s+drill-\S+\s+failed at \w+/);
+    const failedCount = (await env.query<{ n: number }>(`SELECT count(*)::int AS n FROM drills WHERE outcome = 'failed'`))[0]!.n;
+    expect(lines).toHaveLength(failedCount);
+
+    const mysql = JSON.parse((await drill(['list', '--engine', 'mysql', '--json'])).stdout) as { drills: Array<{ engine: string }> };
+    expect(mysql.drills.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(mysql.drills.map((d) => d.engine))).toEqual(new Set(['mysql']));
+
+    expect((await drill(['list', '--since', '2999-01-01'])).stdout).toBe('No drills match.\n');
+    const recent = JSON.parse((await drill(['list', '--since', '1h', '--limit', '200', '--json'])).stdout) as { drills: unknown[] };
+    const total = (await env.query<{ n: number }>('SELECT count(*)::int AS n FROM drills'))[0]!.n;
+    expect(recent.drills).toHaveLength(total);
+  });
+
+  it('list refuses bad filters and the retired --offset, naming the flag', async () => {
+    expect(await drill(['list', '--offset', '20'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^drill: --offset is gone: pages are cursors now\. Use --cursor CURSOR/) });
+    expect(await drill(['list', '--limit', '0'])).toMatchObject({ code: 2, stderr: 'drill: --limit must be a whole number from 1 to 200, got "0"\n' });
+    expect(await drill(['list', '--outcome', 'flaky'])).toMatchObject({ code: 2, stderr: 'drill: --outcome must be one of running, passed, failed, error, cancelled, got "flaky"\n' });
+    expect(await drill(['list', '--since', 'yesterday'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^drill: --since takes an ISO time/) });
+    expect(await drill(['list', '--cursor', 'not-a-cursor'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^drill: cursor: not a cursor this API gave out/) });
+  });
+
+  it('show prints why a drill failed: level, failed checks observed vs expected, and the step log', async () => {
+    const planId = await env.savePlan({ name: 'cli needs many rows', engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.custom) }, checks: { minRows: 1_000_000 } });
+    const run = await drill(['run', '--plan', planId, '--json']);
+    expect(run.code).toBe(1);
+    const { drillId } = JSON.parse(run.stdout);
+
+    const show = await drill(['show', drillId]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^Drill ${drillId}: FAILED at inspect$`, 'm'));
+    expect(show.stdout).toContain(`plan     cli needs many rows (${planId}, version 1)`);
+    expect(show.stdout).toMatch(/^  failure  level readable, step inspect$/m);
+    expect(show.stdout).toMatch(/^    ✗ readable rows: only 4,617 row\(s\) in all tables, the plan requires at least 1,000,000\n      observed 4,617 row\(s\), 1 empty table\(s\)\n      expected >= 1,000,000$/m);
+    expect(show.stdout).toMatch(/^  step log\n    locate passed after \S+\n    provision passed after \S+\n    restore passed after \S+\n    inspect failed after \S+: /m);
   });
 });

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecEndpointFromEnv } from '../../api/codec-endpoint.js';
-import { startApiServer, type ApiServer } from '../../api/server.js';
+import type { ApiServer } from '../../api/server.js';
 import { loadConfig, PROJECT_ROOT } from '../../core/config.js';
 import type { DrillRequest } from '../../core/drill.js';
 import { findTemporalCli } from '../../scripts/services/temporal-server.js';
@@ -86,7 +86,7 @@ function tool(command: string, args: string[], input?: Buffer | string): Buffer 
 beforeAll(async () => {
   env = await createDrillTestEnv('remote', { inProcessWorker: false });
   workDir = fs.mkdtempSync(path.join(env.scratchDir, 'remote-'));
-  [moto, sshd, api] = await Promise.all([startMoto(), startSshd(), startApiServer({ db: env.history.db, host: '127.0.0.1', port: 0, codec })]);
+  [moto, sshd, api] = await Promise.all([startMoto(), startSshd(), env.startApi({ codec })]);
   const served = path.join(workDir, 'http');
   fs.mkdirSync(served);
   http = await startHttpServer({ dir: served, basicAuth: HTTP_AUTH, acceptRanges: true });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { codecEndpointFromEnv } from '../../api/codec-endpoint.js';
-import { startApiServer, type ApiServer } from '../../api/server.js';
+import type { ApiServer } from '../../api/server.js';
 import { loadConfig } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
@@ -16,7 +16,7 @@ useDrillTestEnv('temporal_cli', (created) => (env = created));
 let api: ApiServer;
 const codec = codecEndpointFromEnv();
 beforeAll(async () => {
-  api = await startApiServer({ db: env.history.db, host: '127.0.0.1', port: 0, codec });
+  api = await env.startApi({ codec });
 });
 afterAll(async () => api?.close());
 
@@ -63,7 +63,7 @@ it('a malformed request started from the `temporal` CLI ends in a recorded error
 
   expect(result.outcome).toBe('error');
   expect(result.failedStep).toBeNull();
-  expect(result.reason).toMatch(/^invalid drill request: engine: /);
+  expect(result.reason).toMatch(/^invalid drill request: plan\.engine: /);
   const [drill] = await env.query<{ outcome: string; reason: string }>('SELECT outcome, reason FROM drills WHERE id = $1', [drillId]);
   expect(drill).toEqual({ outcome: 'error', reason: result.reason });
 });

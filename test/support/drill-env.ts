@@ -10,12 +10,18 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { DrillRequest, DrillResult } from '../../core/drill.js';
+import type { DrillRequest, DrillResult, FlatDrillRequest } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { migrateHistoryDatabase, openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
 import { RESTORE_DRILL_WORKFLOW } from '../../workflows/definitions.js';
-import { createDrillWorker, type DrillWorker } from '../../worker/worker.js';
+import { createDrillWorker, type DrillWorker, type DrillWorkerOptions } from '../../worker/worker.js';
 import { drillDataConverter } from '../../worker/payload-codec.js';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import type { CodecEndpoint } from '../../api/routes/codec.js';
+import type { ApiDeps } from '../../api/deps.js';
+import { insertPlan } from '../../db/queries/plans.js';
+import { planIdFor, planSchema, type PlanInput } from '../../core/plan.js';
+import { createVault, generateMasterKeyBase64, loadMasterKeys, type Vault } from '../../activities/vault/index.js';
 
 // Worker lifecycle chatter drowns test output; warnings (failed activities) still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -36,10 +42,26 @@ export interface DrillTestEnv {
   runDrill(request: DrillRequest): Promise<DrillResult>;
   /** Runs SQL against this file's history database. */
   query<T extends object>(text: string, params?: unknown[]): Promise<T[]>;
+  /** What the API is built with, for this env's database, Temporal client and task queue. */
+  apiDeps(extra?: { codec?: CodecEndpoint }): ApiDeps;
+  /** This env's API on a free loopback port (closed with the env). */
+  startApi(extra?: { codec?: CodecEndpoint }): Promise<ApiServer>;
+  /** This env's vault (its own master key); the env's worker resolves credentials from it. */
+  vault: Vault;
+  /** The vault's master key (base64), for CLI processes: RESTORE_DRILL_MASTER_KEY. */
+  masterKey: string;
+  /** Stores a plan directly (no schedule is created): for tests that need a plan id to drill under. */
+  savePlan(plan: PlanInput): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function createDrillTestEnv(name: string, options: { inProcessWorker?: boolean } = {}): Promise<DrillTestEnv> {
+export interface DrillTestEnvOptions {
+  inProcessWorker?: boolean;
+  /** Worker settings beyond the env's own (e.g. the watchdog's interval). */
+  worker?: Partial<Pick<DrillWorkerOptions, 'systemSchedules' | 'links' | 'reconcileOnStart' | 'housekeeping'>>;
+}
+
+export async function createDrillTestEnv(name: string, options: DrillTestEnvOptions = {}): Promise<DrillTestEnv> {
   const suffix = randomBytes(3).toString('hex');
   const temporalAddress = inject('temporalAddress');
   const scratchDir = inject('scratchDir');
@@ -57,6 +79,10 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
   const taskQueue = `test-${name}-${suffix}`;
   const workerId = `host-${suffix}`;
 
+  const links = { appUrl: 'http://restore-drill.test', temporalUiUrl: 'http://temporal-ui.test', namespace: 'default' };
+  const masterKey = generateMasterKeyBase64();
+  const vault = createVault({ db: history.db, keys: loadMasterKeys({ RESTORE_DRILL_MASTER_KEY: masterKey }), actor: `test:${name}` });
+
   let worker: DrillWorker | undefined;
   let running: Promise<void> | undefined;
   if (options.inProcessWorker !== false) {
@@ -68,11 +94,16 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
       workerId,
       sandboxRootDir: sandboxRoot,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      systemSchedules: false,
+      credentials: vault,
+      links,
+      ...options.worker,
     });
     running = worker.run();
   }
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: 'default', dataConverter: drillDataConverter() });
+  const apis: ApiServer[] = [];
 
   const env: DrillTestEnv = {
     name,
@@ -90,7 +121,21 @@ export async function createDrillTestEnv(name: string, options: { inProcessWorke
       client.workflow.start(RESTORE_DRILL_WORKFLOW, { taskQueue, workflowId: drillId ?? `drill-${name}-${randomBytes(4).toString('hex')}`, args: [request] }),
     runDrill: async (request) => awaitDrillResult((await env.startDrill(request)).result()),
     query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
+    vault,
+    masterKey,
+    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, ...extra }),
+    startApi: async (extra = {}) => {
+      const api = await startApiServer({ ...env.apiDeps(extra), host: '127.0.0.1', port: 0 });
+      apis.push(api);
+      return api;
+    },
+    savePlan: async (input) => {
+      const plan = planSchema.parse(input);
+      const row = await insertPlan(history.db, { id: planIdFor(plan.name, randomBytes(3).toString('hex')), plan, createdBy: 'test' });
+      return row.id;
+    },
     close: async () => {
+      for (const api of apis) await api.close();
       worker?.shutdown();
       await running;
       await connection.close();
@@ -133,12 +178,12 @@ export function scratchCopy(env: DrillTestEnv, fixture: string, name: string): s
   return target;
 }
 
-export function postgresRequest(file: string, extra: Partial<DrillRequest> = {}): DrillRequest {
+export function postgresRequest(file: string, extra: Partial<FlatDrillRequest> = {}): FlatDrillRequest {
   return { engine: 'postgres', source: { kind: 'file', path: file }, ...extra };
 }
 
 /** Gives a test file its env for all its tests: created before the first, closed after the last. */
-export function useDrillTestEnv(name: string, receive: (env: DrillTestEnv) => void, options: { inProcessWorker?: boolean } = {}): void {
+export function useDrillTestEnv(name: string, receive: (env: DrillTestEnv) => void, options: DrillTestEnvOptions = {}): void {
   let env: DrillTestEnv | undefined;
   beforeAll(async () => {
     env = await createDrillTestEnv(name, options);

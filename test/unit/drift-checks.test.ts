@@ -26,7 +26,7 @@ describe('row drift vs the last passing drill', () => {
   });
 });
 
-describe('backup size vs the previous drill', () => {
+describe('backup size vs the last passing drill', () => {
   const previous = { drillId: 'drill-1', sizeBytes: 1000, uri: 'file:///b' };
   it.each([
     [1000, true],
@@ -36,7 +36,14 @@ describe('backup size vs the previous drill', () => {
   ])('%d bytes after 1000 → passes: %s', (size, passes) => {
     expect(sizeChangeCheck(size, previous, 50).passed).toBe(passes);
   });
-  it('passes the first drill of a plan', () => {
-    expect(sizeChangeCheck(5, undefined, 50).message).toMatch(/first drill of this plan/);
+  it('passes while the plan has no passing drill', () => {
+    expect(sizeChangeCheck(5, undefined, 50).message).toMatch(/no passing drill of this plan yet/);
+  });
+  it('takes a size the previous drill was refused for, and this one confirms, as the new normal', () => {
+    const refused = { drillId: 'drill-2', sizeBytes: 2100, uri: 'file:///b' };
+    const confirmed = sizeChangeCheck(2000, previous, 50, refused);
+    expect(confirmed).toMatchObject({ passed: true, message: expect.stringMatching(/drill drill-2 found it at this size too .*taken as its new size/) });
+    // A backup cut short after a refused jump is no confirmation of anything.
+    expect(sizeChangeCheck(400, previous, 50, refused).passed).toBe(false);
   });
 });

@@ -203,7 +203,7 @@ async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresF
 
   const args = ['--no-password', '--no-tablespaces', '-d', request.sandbox.database];
   // pg_restore can only run parallel jobs on formats it can seek in.
-  if (format !== 'tar') args.push('-j', String(RESTORE_JOBS));
+  if (format !== 'tar') args.push('-j', String(request.sandbox.jobs ?? RESTORE_JOBS));
   args.push(archivePath);
 
   const total = request.content.sizeBytes;

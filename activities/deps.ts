@@ -1,0 +1,30 @@
+/** What the activities are built with: the worker (and tests) inject these. */
+import type { Client } from '@temporalio/client';
+import type { CredentialResolver } from '../core/credentials.js';
+import type { HistoryDb } from '../db/client.js';
+import type { SignalProgress } from './progress.js';
+import type { HousekeepingSettings } from './steps/housekeeping.js';
+
+export interface PublicLinks {
+  /** Base URL of the Restore Drill API/UI, for links in alerts ("…/drills/<id>"). */
+  appUrl: string | null;
+  /** Base URL of the Temporal Web UI, for links to the drill's workflow. */
+  temporalUiUrl: string | null;
+  namespace: string;
+}
+
+export interface ActivityDeps {
+  db: HistoryDb;
+  /** Task queue only this host's worker polls: local sandboxes live on one host. */
+  hostTaskQueue: string;
+  signalProgress?: SignalProgress;
+  postgresBinDir?: string;
+  /** Parent directory of local sandboxes (OS temp dir by default). */
+  sandboxRootDir?: string;
+  /** The vault: source credentials, decryption keys and channel secrets, by name. */
+  credentials?: CredentialResolver;
+  links?: PublicLinks;
+  /** The watchdog's housekeeping: plan schedules to reconcile, drill workflows to look up. */
+  temporal?: { client: Client; taskQueue: string };
+  housekeeping?: Partial<HousekeepingSettings>;
+}

@@ -1,0 +1,28 @@
+/** Step 2, provision: a sandbox with an empty engine server, on the host that claimed the drill. */
+import type { Engine, SandboxHandle } from '../../core/drill.js';
+import type { SandboxSize } from '../../core/plan.js';
+import { createLocalSandbox, findLocalSandboxes } from '../sandboxes/local.js';
+import type { ActivityDeps } from '../deps.js';
+import type { SandboxLifecycle } from './sandbox-lifecycle.js';
+
+export function provisionActivities(deps: ActivityDeps, sandboxes: SandboxLifecycle) {
+  return {
+    /** Runs on the shared queue; names the queue of the host that picked it up. */
+    async claimSandboxHost(): Promise<string> {
+      return deps.hostTaskQueue;
+    },
+
+    async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize }): Promise<SandboxHandle> {
+      // A previous attempt may have died after creating its sandbox but before reporting it.
+      for (const stale of await findLocalSandboxes(input.drillId, deps.sandboxRootDir)) await sandboxes.destroy(stale);
+      const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto' });
+      try {
+        await sandboxes.engineOf(sandbox).startServer(sandbox);
+      } catch (err) {
+        await sandboxes.destroy(sandbox);
+        throw err;
+      }
+      return sandbox;
+    },
+  };
+}

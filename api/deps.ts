@@ -1,0 +1,20 @@
+/** What the API is built with: the history database, Temporal, and where links point. */
+import type { Client } from '@temporalio/client';
+import type { PublicLinks } from '../activities/deps.js';
+import type { HistoryDb } from '../db/client.js';
+import type { CodecEndpoint } from './routes/codec.js';
+
+export interface TemporalAccess {
+  client: Client;
+  taskQueue: string;
+  namespace: string;
+}
+
+export interface ApiDeps {
+  db: HistoryDb;
+  temporal: TemporalAccess;
+  links: PublicLinks;
+  /** Host names beyond loopback and the public URL's that the API answers to. */
+  allowedHosts?: string[];
+  codec?: CodecEndpoint;
+}

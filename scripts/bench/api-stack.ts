@@ -1,0 +1,78 @@
+/**
+ * The services the API suites run against, started the way the tests start them: a Temporal dev
+ * server (in memory; createApp needs a client even for reads), the bench history cluster, and the
+ * real API (createApp behind @hono/node-server) in this process on a loopback port, over its own
+ * history database and a pool the size api/main.ts opens.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { startApiServer } from '../../api/server.js';
+import { connectTemporalAccess } from '../../api/temporal-access.js';
+import { loadConfig } from '../../core/config.js';
+import { openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
+import { startHistoryPostgres, type HistoryPostgres } from '../services/history-postgres.js';
+import { freePort } from '../services/ports.js';
+import { startTemporalServer, type TemporalServer } from '../services/temporal-server.js';
+import type { TemporalAccess } from '../../api/deps.js';
+import { TASK_QUEUE } from './harness.js';
+
+export interface BenchInfrastructure {
+  temporal: TemporalServer;
+  history: HistoryPostgres;
+  /** Temporal CLI and PostgreSQL versions, for the report's machine line. */
+  describe(): string;
+  stop(): Promise<void>;
+}
+
+export interface BenchApi {
+  url: string;
+  history: HistoryDatabase;
+  temporal: TemporalAccess;
+  close(): Promise<void>;
+}
+
+export async function startBenchInfrastructure(benchDir: string): Promise<BenchInfrastructure> {
+  const config = loadConfig();
+  const [temporal, history] = await Promise.all([
+    startTemporalServer({ toolsDir: config.toolsDir, port: await freePort(), uiPort: await freePort(), logFile: path.join(benchDir, 'temporal.log'), namespace: config.temporalNamespace }),
+    startHistoryPostgres({ dataDir: benchDir, logFile: path.join(benchDir, 'history-postgres.log'), postgresBinDir: config.postgresBinDir, ignoreDatabaseUrl: true }),
+  ]);
+  return {
+    temporal,
+    history,
+    describe: () => `history database: ${history.origin.replace(/ in \/.*$/, '')}; ${temporalVersion(temporal)} dev server, in memory`,
+    async stop() {
+      await Promise.allSettled([history.stop(), temporal.stop()]);
+    },
+  };
+}
+
+function temporalVersion(temporal: TemporalServer): string {
+  if (!path.isAbsolute(temporal.origin)) return `Temporal (${temporal.origin})`;
+  const banner = execFileSync(temporal.origin, ['--version'], { encoding: 'utf8' }).trim();
+  // A CLI built from source reports version 0.0.0-DEV; the server version is the telling part.
+  return `Temporal CLI (${banner.match(/\(([^)]*)\)/)?.[1] ?? banner})`;
+}
+
+export async function startBenchApi(infrastructure: BenchInfrastructure, databaseUrl: string, options: { appUrl?: string } = {}): Promise<BenchApi> {
+  const config = loadConfig();
+  const history = openHistoryDatabase(databaseUrl);
+  const temporal = await connectTemporalAccess({ ...config, taskQueue: TASK_QUEUE }, infrastructure.temporal.address);
+  const api = await startApiServer({
+    db: history.db,
+    temporal,
+    links: { appUrl: options.appUrl ?? null, temporalUiUrl: infrastructure.temporal.uiUrl ?? null, namespace: config.temporalNamespace },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  return {
+    url: api.url,
+    history,
+    temporal,
+    async close() {
+      await api.close();
+      await temporal.close();
+      await history.close();
+    },
+  };
+}
