@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { CredentialResolver } from '../core/credentials.js';
 import type { HistoryDb } from '../db/client.js';
+import type { PostgresInstallations } from './engines/postgres/installations.js';
 import type { SignalProgress } from './progress.js';
 import type { HousekeepingSettings } from './steps/housekeeping.js';
 
@@ -18,7 +19,8 @@ export interface ActivityDeps {
   /** Task queue only this host's worker polls: local sandboxes live on one host. */
   hostTaskQueue: string;
   signalProgress?: SignalProgress;
-  postgresBinDir?: string;
+  /** RESTORE_DRILL_PG_BIN and the tools folder by default (see engines/postgres/installations.ts). */
+  postgres?: PostgresInstallations;
   /** Parent directory of local sandboxes (OS temp dir by default). */
   sandboxRootDir?: string;
   /** The vault: source credentials, decryption keys and channel secrets, by name. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Check } from '../core/drill.js';
-import { BACKUP_REJECTED, INVALID_REQUEST } from '../core/failures.js';
+import { BACKUP_REJECTED, INVALID_REQUEST, SANDBOX_CANNOT_RESTORE } from '../core/failures.js';
 
 /** The backup failed a check: a verdict, so Temporal must not retry the activity. */
 export function backupRejected(check: Omit<Check, 'passed' | 'message'> & { message: string }): ApplicationFailure {
@@ -10,4 +10,9 @@ export function backupRejected(check: Omit<Check, 'passed' | 'message'> & { mess
 
 export function invalidRequest(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: INVALID_REQUEST, message, nonRetryable: true });
+}
+
+/** No verdict possible in this sandbox: an `error` naming what to install or which sandbox to use. */
+export function sandboxCannotRestore(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: SANDBOX_CANNOT_RESTORE, message, nonRetryable: true });
 }

@@ -20,6 +20,7 @@ import { sandboxLifecycle } from './steps/sandbox-lifecycle.js';
 import { teardownActivities } from './steps/teardown.js';
 import { verifyActivities } from './steps/verify.js';
 import { VaultError } from './vault/errors.js';
+import { configuredPostgresInstallations } from './engines/postgres/installations.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { LocateResult } from './steps/locate.js';
@@ -28,7 +29,7 @@ export type { InspectResult } from './steps/inspect.js';
 
 export function createActivities(rawDeps: ActivityDeps) {
   const deps: ActivityDeps = { ...rawDeps, credentials: rawDeps.credentials && settledVaultErrors(rawDeps.credentials) };
-  const sandboxes = sandboxLifecycle(createEngines({ postgresBinDir: deps.postgresBinDir }));
+  const sandboxes = sandboxLifecycle(createEngines({ postgres: deps.postgres ?? configuredPostgresInstallations() }));
   return {
     ...planSnapshotActivities(deps),
     ...locateActivities(deps),

@@ -5,23 +5,27 @@
  * the caller gets the dump's head and tail (for header and completeness checks) and progress.
  */
 import { open } from 'node:fs/promises';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import type { BackupContent } from './backup-content.js';
 import { watchReadProgress } from './proc-io.js';
 import { plaintextStream, type ByteCounter, type TailKeeper } from './streams.js';
 
 export type SqlInput =
   | { kind: 'file'; path: string; sizeBytes: number }
-  | { kind: 'stream'; sql: TailKeeper; counter: ByteCounter };
+  /** `toTool`: what the tool reads when the SQL is rewritten on its way (head and tail are the dump's own). */
+  | { kind: 'stream'; sql: TailKeeper; counter: ByteCounter; toTool?: Readable };
 
-export function sqlInput(content: BackupContent, gzip: boolean, onProgress: (bytes: number) => void, keepBytes: number): SqlInput {
-  if (!gzip && content.localPath) return { kind: 'file', path: content.localPath, sizeBytes: content.sizeBytes };
+export function sqlInput(content: BackupContent, gzip: boolean, onProgress: (bytes: number) => void, keepBytes: number, rewrite?: Transform): SqlInput {
+  if (!gzip && content.localPath && !rewrite) return { kind: 'file', path: content.localPath, sizeBytes: content.sizeBytes };
   const { sql, counter } = plaintextStream(content.open(), gzip, onProgress, keepBytes);
-  return { kind: 'stream', sql, counter };
+  if (!rewrite) return { kind: 'stream', sql, counter };
+  pipeline(sql, rewrite, () => {});
+  return { kind: 'stream', sql, counter, toTool: rewrite };
 }
 
 /** What the tool options need for this input: the file as stdin, or the stream piped in. */
-export function stdinFor(input: SqlInput): { stdinFile: string } | { stdin: TailKeeper } {
-  return input.kind === 'file' ? { stdinFile: input.path } : { stdin: input.sql };
+export function stdinFor(input: SqlInput): { stdinFile: string } | { stdin: Readable } {
+  return input.kind === 'file' ? { stdinFile: input.path } : { stdin: input.toTool ?? input.sql };
 }
 
 /** For a file input, the tool's read progress; a stream counts itself as it passes. */

@@ -12,6 +12,8 @@ Plans:
   schedule  pause | resume | trigger | backfill a plan's schedule; reconcile all schedules
   channel   add | list | test | rm alert channels (email, Slack, webhook, ping)
   vault     add | list | rm credentials; rotate the vault's master key
+Host:
+  engines   List the engine versions this host's sandboxes run; install PostgreSQL majors
 
 Run "drill <command> --help" for a command's options.
 Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.
@@ -28,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   schedule: async () => (await import('./commands/schedule.js')).scheduleCommand,
   channel: async () => (await import('./commands/channel.js')).channelCommand,
   vault: async () => (await import('./commands/vault.js')).vaultCommand,
+  engines: async () => (await import('./commands/engines.js')).enginesCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

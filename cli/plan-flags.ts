@@ -13,6 +13,7 @@ import { CliError } from './exit-codes.js';
 export const BACKUP_FLAGS = {
   engine: { type: 'string' },
   'engine-version': { type: 'string' },
+  database: { type: 'string' },
   source: { type: 'string' },
   /** A local file, dump directory or glob; `drill run` also calls it --file. */
   backup: { type: 'string' },
@@ -44,6 +45,8 @@ export function backupFlagsHelp(localFlag: string): string {
                         mysql: ${ENGINE_FORMATS.mysql.slice(1).join(', ')}; mongodb: ${ENGINE_FORMATS.mongodb.slice(1).join(', ')}
   --engine-version V    version of the server the backups come from (e.g. 16, 10.11, 7.0);
                         a dump taken from another version fails before it is restored
+  --database NAME       mysql: the database a dump restores into when its header names none;
+                        postgres base backups: the database assertions run in (default postgres)
   --checks FILE         JSON of the plan's checks (see docs/verification.md); the flags
                         below override its fields
   --min-tables N        fail unless at least N user tables are restored (default 1)
@@ -134,6 +137,7 @@ export function backupPlanFields(values: BackupFlagValues, localFlag: string, ba
   return {
     ...(engine ? { engine } : {}),
     ...(values['engine-version'] !== undefined ? { engineVersion: values['engine-version'] } : {}),
+    ...(values.database !== undefined ? { database: values.database } : {}),
     ...(source ? { source } : {}),
     ...(values['decrypt-with'] !== undefined ? { decryptWith: values['decrypt-with'] } : {}),
     ...(format ? { format } : {}),

@@ -21,8 +21,10 @@ export interface Config {
   dataDir: string;
   /** Where `scripts/setup.sh` builds tools (the Temporal CLI). */
   toolsDir: string;
-  /** Directory holding pg_restore/psql/initdb for local PostgreSQL sandboxes. */
+  /** Bin directories (PATH-style list) of PostgreSQL installations sandboxes may use first. */
   postgresBinDir: string | undefined;
+  /** Whether a worker installs a pinned PostgreSQL major the first time a dump needs it. */
+  postgresInstallOnNeed: boolean;
   /** Parent directory of local sandboxes; the OS temp dir when unset. */
   sandboxRootDir: string | undefined;
   /** Names this worker host's task queue; the host name when unset. */
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.RESTORE_DRILL_DATA_DIR ?? path.join(PROJECT_ROOT, '.data')),
     toolsDir: path.resolve(env.RESTORE_DRILL_TOOLS_DIR ?? path.join(PROJECT_ROOT, '.tools')),
     postgresBinDir: env.RESTORE_DRILL_PG_BIN || undefined,
+    postgresInstallOnNeed: !/^(0|false|no|off)$/i.test(env.RESTORE_DRILL_PG_AUTO_INSTALL ?? ''),
     sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
     workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
     publicUrl: (env.RESTORE_DRILL_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${apiPort}`).replace(/\/+$/, ''),

@@ -13,3 +13,9 @@ export const INVALID_REQUEST = 'InvalidRequest';
  */
 export const BACKUP_FAILED_VERIFICATION = 'BackupFailedVerification';
 export const DRILL_ERROR = 'DrillError';
+
+/**
+ * The sandbox cannot restore this backup at all (its engine version is not installed, the server
+ * cannot hold a feature the backup uses): the drill cannot decide, and says what would let it.
+ */
+export const SANDBOX_CANNOT_RESTORE = 'SandboxCannotRestore';

@@ -59,6 +59,17 @@ export const planFieldsSchema = z
      * the producer from the dump too and fails on a mismatch before restoring anything.
      */
     engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version like "16", "16.4" or "10.11.6"').optional(),
+    /**
+     * MySQL/MariaDB: the database a dump without CREATE DATABASE / USE restores into when its
+     * header names none (mysqldump records the one it dumped), so views and routines that name it
+     * keep working. PostgreSQL base backups: the database assertions run in (default `postgres`).
+     */
+    database: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine((name) => !/[\p{Cc}\p{Cf}`/\\]/u.test(name) && name === name.trim(), 'a MySQL database name: no backticks, slashes, control characters or surrounding spaces')
+      .optional(),
     source: sourceSchema,
     /** Vault name of the PGP key or age identity that decrypts the backup (used only if it is encrypted). */
     decryptWith: vaultNameSchema.optional(),

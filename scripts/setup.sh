@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Restore Drill needs beyond its npm packages, and only what is missing, so it is
 # safe to run before every `npm start` / `npm test`:
-#   - PostgreSQL server and client tools (Debian packages) for local sandboxes and the embedded
-#     history database;
+#   - PostgreSQL server and client tools (Debian packages) for the embedded history database, and
+#     full builds of every other supported major (RESTORE_DRILL_PG_MAJORS) for sandboxes;
 #   - the Temporal CLI, whose `temporal server start-dev` is the development Temporal server,
 #     built from Go modules into the project-local tools folder;
 #   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
@@ -61,6 +61,24 @@ if pg_tools_present; then
 else
   apt_install postgresql-15 postgresql-client-15
   pg_tools_present || { say "PostgreSQL tools still missing after install"; exit 1; }
+fi
+
+# PostgreSQL majors side by side for sandboxes: every dump restores with the major that made it.
+# Majors Debian (or RESTORE_DRILL_PG_BIN) already provides are not fetched again; the rest come
+# from the pinned builds in scripts/tools/postgres-builds.txt into $TOOLS_DIR/postgres/<major>.
+pg_major_present() {
+  local dir
+  for dir in $(printf '%s' "${RESTORE_DRILL_PG_BIN:-}" | tr ':' ' ') "/usr/lib/postgresql/$1/bin"; do
+    [ -x "$dir/pg_restore" ] && [ -x "$dir/initdb" ] && "$dir/pg_restore" --version | grep -q " $1\." && return 0
+  done
+  return 1
+}
+wanted_pg_majors=()
+for major in ${RESTORE_DRILL_PG_MAJORS:-14 15 16 17 18}; do
+  if pg_major_present "$major"; then say "PostgreSQL $major: present"; else wanted_pg_majors+=("$major"); fi
+done
+if [ "${#wanted_pg_majors[@]}" -gt 0 ]; then
+  RESTORE_DRILL_TOOLS_DIR="$TOOLS_DIR" bash scripts/tools/install-postgres.sh "${wanted_pg_majors[@]}"
 fi
 
 # Go's official tarball lives outside the default PATH of non-login shells.

@@ -18,7 +18,6 @@ const worker = await createDrillWorker({
   taskQueue: config.taskQueue,
   db: history.db,
   workerId: config.workerId,
-  postgresBinDir: config.postgresBinDir,
   sandboxRootDir: config.sandboxRootDir,
   links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
   systemSchedules: { watchdogEvery: config.watchdogEvery, digestCron: config.digestCron, digestTimeZone: config.digestTimeZone },

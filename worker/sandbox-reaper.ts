@@ -5,6 +5,7 @@
  * what it cannot: a workflow terminated by an operator, a host that came back after its drills
  * gave up on it.
  */
+import { configuredPostgresInstallations } from '../activities/engines/postgres/installations.js';
 import type { Client } from '@temporalio/client';
 import type { SandboxHandle } from '../core/drill.js';
 import { createEngines } from '../activities/engines/registry.js';
@@ -28,7 +29,7 @@ export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Prom
     if (sandbox.hostTaskQueue !== options.hostTaskQueue) continue;
     const expired = Date.parse(marker.expiresAt) < Date.now();
     if (!expired && (await drillStillRunning(options.client, sandbox))) continue;
-    await createEngines({})[sandbox.engine].stopServer(sandbox);
+    await createEngines({ postgres: configuredPostgresInstallations() })[sandbox.engine].stopServer(sandbox);
     await removeLocalSandbox(sandbox);
     reaped.push(sandbox.drillId);
     options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${expired ? 'expired' : 'drill no longer running'})`);

@@ -3,6 +3,7 @@
  * host-independent activities, and a host-queue worker for the activities that touch this host's
  * local sandboxes (restore, inspect, teardown). Used by worker/main.ts and by the tests.
  */
+import type { PostgresInstallations } from '../activities/engines/postgres/installations.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -35,7 +36,8 @@ export interface DrillWorkerOptions {
   db: HistoryDb;
   /** Names this host's queue; defaults to the host name, which survives a worker restart. */
   workerId?: string;
-  postgresBinDir?: string;
+  /** PostgreSQL majors sandboxes may run; by default those the environment configures. */
+  postgres?: PostgresInstallations;
   sandboxRootDir?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -78,7 +80,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     db: options.db,
     hostTaskQueue,
     credentials: options.credentials ?? createVault({ db: options.db, keys: loadMasterKeys(process.env), actor: `worker:${options.workerId ?? os.hostname()}` }),
-    postgresBinDir: options.postgresBinDir,
+    postgres: options.postgres,
     sandboxRootDir: options.sandboxRootDir,
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
     links: options.links ?? { appUrl: null, temporalUiUrl: null, namespace: options.namespace },

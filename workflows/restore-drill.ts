@@ -60,7 +60,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     // happen on the one host where the sandbox can be.
     sandboxHost = await hostClaim.claimSandboxHost();
     const host = sandboxHost;
-    const provisioned = await drill.step('provision', () => onHost(host, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: plan.engine, size: plan.sandbox.size }));
+    const provisioned = await drill.step('provision', () => onHost(host, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: plan.engine, size: plan.sandbox.size, engineVersion: plan.engineVersion }));
     sandbox = provisioned;
     const restoring = onHost(provisioned.hostTaskQueue, RESTORE_OPTIONS);
     const inspecting = onHost(provisioned.hostTaskQueue, INSPECT_OPTIONS);
@@ -76,6 +76,7 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
           decryptWith: plan.decryptWith,
           format: plan.format,
           engineVersion: plan.engineVersion,
+          database: plan.database,
           allowErrors: plan.checks.allowErrors,
           // A canary damages its copy inside the sandbox; the backup itself is only read.
           ...(trigger === 'canary' ? { damage: 'truncate' as const } : {}),

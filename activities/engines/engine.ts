@@ -15,6 +15,8 @@ export interface RestoreRequest {
   requestedFormat: DumpFormat;
   /** Version of the server that made the backup, as the plan declares it ("16", "10.11", "7.0"). */
   declaredVersion: string | undefined;
+  /** Where a dump that names no database of its own restores, when the plan says (MySQL). */
+  defaultDatabase?: string;
   /** Extra error patterns (regex source) the plan declares harmless for this backup. */
   allowedErrors: string[];
   /** Attempts after the first start from empty databases again. */
@@ -70,8 +72,11 @@ export interface IntegrityReport {
 }
 
 export interface EngineAdapter {
-  /** Starts an empty server in the (already created) sandbox. */
-  startServer(sandbox: SandboxHandle): Promise<void>;
+  /**
+   * Starts an empty server in the (already created) sandbox, of the plan's version where it can;
+   * an engine whose version depends on the dump may start it in `restore` instead.
+   */
+  startServer(sandbox: SandboxHandle, hints?: { engineVersion?: string }): Promise<void>;
   /** Stops the sandbox's server at once and makes sure no process of it is left. Safe to repeat. */
   stopServer(sandbox: SandboxHandle): Promise<void>;
   /**

@@ -3,14 +3,15 @@ import type { EngineAdapter } from './engine.js';
 import { mongodbEngine } from './mongodb/index.js';
 import { mysqlEngine } from './mysql/index.js';
 import { postgresEngine } from './postgres/index.js';
+import type { PostgresInstallations } from './postgres/installations.js';
 
 export interface EngineOptions {
-  postgresBinDir?: string;
+  postgres: PostgresInstallations;
 }
 
 export function createEngines(options: EngineOptions): Record<Engine, EngineAdapter> {
   return {
-    postgres: postgresEngine({ binDir: options.postgresBinDir }),
+    postgres: postgresEngine({ installations: options.postgres }),
     mysql: mysqlEngine(),
     mongodb: mongodbEngine(),
   };

@@ -12,12 +12,12 @@ export function provisionActivities(deps: ActivityDeps, sandboxes: SandboxLifecy
       return deps.hostTaskQueue;
     },
 
-    async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize }): Promise<SandboxHandle> {
+    async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize; engineVersion?: string }): Promise<SandboxHandle> {
       // A previous attempt may have died after creating its sandbox but before reporting it.
       for (const stale of await findLocalSandboxes(input.drillId, deps.sandboxRootDir)) await sandboxes.destroy(stale);
       const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto' });
       try {
-        await sandboxes.engineOf(sandbox).startServer(sandbox);
+        await sandboxes.engineOf(sandbox).startServer(sandbox, { engineVersion: input.engineVersion });
       } catch (err) {
         await sandboxes.destroy(sandbox);
         throw err;

@@ -19,6 +19,8 @@ export interface RestoreInput {
   decryptWith?: string;
   format: DumpFormat;
   engineVersion?: string;
+  /** MySQL/MariaDB: where a dump that names no database restores (the plan's `database`). */
+  database?: string;
   allowErrors: string[];
   /** Canary drills: restore a copy damaged this way inside the sandbox, never the backup itself. */
   damage?: CanaryDamage;
@@ -46,6 +48,7 @@ export function restoreActivities(deps: ActivityDeps, sandboxes: SandboxLifecycl
           content,
           requestedFormat: input.format,
           declaredVersion: input.engineVersion,
+          defaultDatabase: input.database,
           allowedErrors: input.allowErrors,
           isRetry: ctx.info.attempt > 1,
           signal: ctx.cancellationSignal,

@@ -72,7 +72,6 @@ export async function runAlertsBench(benchDir: string): Promise<void> {
       taskQueue: TASK_QUEUE,
       db: history.db,
       workerId: `bench-${randomBytes(3).toString('hex')}`,
-      postgresBinDir: config.postgresBinDir,
       credentials: vault,
       systemSchedules: false,
       reconcileOnStart: false,

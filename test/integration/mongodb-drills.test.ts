@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js';
+import { MONEY_COLLECTION, moneyDumpArchive, moneyDumpDirectory } from '../support/mongo-money-dump.js';
 import type { DrillRequest } from '../../core/drill.js';
 import { MONGO_FIXTURE_COLLECTIONS, MONGO_FIXTURE_FILES } from '../support/mongo-fixtures.js';
 import { useDrillTestEnv, sandboxLeftovers, type DrillTestEnv } from '../support/drill-env.js';
@@ -25,6 +28,31 @@ describe('MongoDB drills', () => {
     for (const name of ['format', 'producer', 'restore', 'readable', 'tables', 'rows']) expect(names).toContain(name);
     if (format === 'archive') expect(names).toContain('complete');
     expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+
+  describe('a sound dump holding Decimal128 money values', () => {
+    const server = findMongoBinaries().server.kind;
+    const moneyCounts = { ...MONGO_FIXTURE_COLLECTIONS, [`${MONEY_COLLECTION.database}.${MONEY_COLLECTION.collection}`]: MONEY_COLLECTION.documents };
+
+    it.each([
+      ['directory', () => moneyDumpDirectory(env.fixture(MONGO_FIXTURE_FILES.directory), path.join(env.scratchDir, 'money-dir')), 'directory'],
+      ['archive', () => moneyDumpArchive(path.join(env.scratchDir, 'money.archive'), '7.0.14'), 'archive'],
+    ] as const)(`%s: ${server === 'mongod' ? 'passes on the real mongod' : "ends as error naming Decimal128 and the way out (FerretDB can't store it)"}`, async (_label, make, format) => {
+      const result = await env.runDrill(mongoRequest(make()));
+      if (server === 'mongod') {
+        expect(result.reason).toBeNull();
+        expect(result.outcome).toBe('passed');
+        const counts = Object.fromEntries(result.tables.map((t) => [`${t.database}.${t.name}`, t.rows]));
+        expect(counts).toEqual(format === 'directory' ? moneyCounts : { 'shop.prices': MONEY_COLLECTION.documents });
+      } else {
+        expect(result.outcome).toBe('error');
+        expect(result.failedStep).toBe('restore');
+        expect(result.reason).toContain(
+          'collection shop.prices holds Decimal128 values, which the FerretDB sandbox server cannot store, so this drill cannot judge the backup: put a real mongod on PATH (or set RESTORE_DRILL_MONGOD) on the worker host, or use an ecs sandbox with a mongo image',
+        );
+      }
+      expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+    });
   });
 
   // Bad MongoDB backups are cases of the bad-backup corpus (bad-backup-corpus.test.ts).

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillRequest } from '../../core/drill.js';
 import { MYSQL_FIXTURE_FILES, MYSQL_FIXTURE_TABLES } from '../support/mysql-fixtures.js';
@@ -5,6 +7,19 @@ import { useDrillTestEnv, sandboxLeftovers, type DrillTestEnv } from '../support
 
 let env: DrillTestEnv;
 useDrillTestEnv('mysql', (created) => (env = created));
+
+/**
+ * A MySQL 8.0 mysqldump of the same data, as far as a MariaDB server can say it: MySQL's header,
+ * its utf8mb4_0900 collations on tables and columns, its database-encryption clause.
+ */
+function asMysql8Dump(text: string): string {
+  return text
+    .replace(/^.*?-- MariaDB dump [\d.]+\s+Distrib [^,]+,.*$/m, '-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)')
+    .replace(/^-- Server version\s+.*$/m, '-- Server version\t8.0.36')
+    .replace(/DEFAULT CHARSET=\w+( COLLATE=\w+)?/g, 'DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci')
+    .replace(/`name` varchar\(100\) NOT NULL/, '`name` varchar(100) COLLATE utf8mb4_0900_as_cs NOT NULL')
+    .replace(/^(CREATE TABLE `empty_table`)/m, "/*!40101 SET @saved = 1 */;\nCREATE DATABASE IF NOT EXISTS `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci */ /*!80016 DEFAULT ENCRYPTION='N' */;\n$1");
+}
 
 const mysqlRequest = (file: string, extra: Partial<DrillRequest> = {}): DrillRequest => ({ engine: 'mysql', source: { kind: 'file', path: file }, ...extra });
 
@@ -21,6 +36,56 @@ describe('MySQL/MariaDB drills', () => {
     expect(Object.fromEntries(result.tables.map((t) => [`shop.${t.name}`, t.rows]))).toEqual(MYSQL_FIXTURE_TABLES);
     expect(result.checks.map((c) => `${c.name}:${c.passed}`)).toEqual(['size:true', 'format:true', 'producer:true', 'restore:true', 'complete:true', 'readable:true', 'tables:true', 'rows:true']);
     expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+
+  it('a single-database dump without CREATE DATABASE restores under the name its header records, so its views, routines and triggers work', async () => {
+    const dump = fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8');
+    // What the newcomer's dump looks like: no CREATE DATABASE / USE, objects that name `shop`.
+    expect(dump).not.toMatch(/^(CREATE DATABASE|USE )/m);
+    expect(dump).toMatch(/^-- Host: \S+\s+Database: shop$/m);
+    expect(dump).toMatch(/VIEW `customer_totals`/);
+    const result = await env.runDrill(
+      mysqlRequest(env.fixture(MYSQL_FIXTURE_FILES.plain), {
+        checks: {
+          assertions: [
+            { name: 'view reads its tables', sql: 'SELECT COUNT(*) FROM shop.customer_totals', expect: '== 300' },
+            { name: 'function reads its table', sql: 'SELECT shop.order_count(1)', expect: '>= 1' },
+            { name: 'trigger kept', sql: "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = 'shop'", expect: '== 1' },
+          ],
+        },
+      }),
+    );
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
+    expect(result.checks.find((c) => c.name === 'restore')?.message).toBe("restored without errors into database `shop` (named in the dump's header)");
+    expect(result.tables.map((t) => t.schema)).toEqual(['shop', 'shop', 'shop', 'shop']);
+  });
+
+  it("a dump whose header names no database restores into the plan's database", async () => {
+    const headerless = path.join(env.scratchDir, 'mysql-no-db-header.sql');
+    fs.writeFileSync(headerless, fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8').replace(/(^-- Host: \S+\s+)Database: shop$/m, '$1Database: '));
+    const result = await env.runDrill(mysqlRequest(headerless, { database: 'shop' }));
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
+    expect(result.checks.find((c) => c.name === 'restore')?.message).toBe("restored without errors into database `shop` (the plan's database)");
+
+    const unnamed = await env.runDrill(mysqlRequest(headerless));
+    // Without the name, the view's `shop`.… references have nothing to point at: a sound dump the
+    // drill cannot place, so an error that says which name to set, not a failed backup.
+    expect(unnamed.outcome).toBe('error');
+    expect(unnamed.reason).toMatch(/the dump names no database of its own, yet its objects refer to database `shop` .*set the plan's database to "shop" \(drill plan edit --database shop\)/);
+  });
+
+  it('a MySQL 8 dump restores into MariaDB before 11.4 with its 0900 collations mapped, and says so', async () => {
+    const file = path.join(env.scratchDir, 'mysql8.sql');
+    fs.writeFileSync(file, asMysql8Dump(fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')));
+    const result = await env.runDrill(mysqlRequest(file));
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
+    expect(Object.fromEntries(result.tables.map((t) => [`shop.${t.name}`, t.rows]))).toEqual(MYSQL_FIXTURE_TABLES);
+    const producer = result.checks.find((c) => c.name === 'producer');
+    expect(producer?.observed).toBe('MySQL 8.0.36 server, by mysqldump 8.0.36');
+    expect(producer?.message).toMatch(/restored into MariaDB 10\.\d+\.\d+, which has no MySQL 8 collations: utf8mb4_0900_\w+ and the other utf8mb4_0900_\* collations were mapped to utf8mb4_bin/);
   });
 
   // Bad MySQL backups are cases of the bad-backup corpus (bad-backup-corpus.test.ts).

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
-import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { findPostgresBinaries, type PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,9 +50,12 @@ const DATASET_SQL = `
   GRANT SELECT ON orders TO fixture_reader;
 `;
 
-/** Creates the dataset in a scratch database of `adminUrl`'s server and dumps it every way. */
-export async function makeFixtures(adminUrl: string, dir: string): Promise<void> {
-  const bins = await findPostgresBinaries();
+/**
+ * Creates the dataset in a scratch database of `adminUrl`'s server and dumps it every way, with
+ * `bins`' pg_dump (the same major as the server, as a backup job would).
+ */
+export async function makeFixtures(adminUrl: string, dir: string, bins?: PostgresBinaries): Promise<void> {
+  bins ??= await findPostgresBinaries();
   fs.mkdirSync(dir, { recursive: true });
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {

@@ -31,6 +31,9 @@ const DATASET_SQL = `
   CREATE TABLE \`odd \`\`name\`\` table\` (k VARCHAR(20) PRIMARY KEY, note TEXT) ENGINE=InnoDB;
   INSERT INTO \`odd \`\`name\`\` table\` SELECT CONCAT('key ', seq), 'tab\\tand ünïcode' FROM seq_1_to_5;
   CREATE TABLE empty_table (x INT) ENGINE=InnoDB;
+  CREATE VIEW shop.customer_totals AS SELECT c.id, c.name, SUM(o.total) AS spent FROM shop.customers c JOIN shop.orders o ON o.customer_id = c.id GROUP BY c.id, c.name;
+  CREATE FUNCTION shop.order_count(customer INT) RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM shop.orders WHERE customer_id = customer);
+  CREATE TRIGGER shop.orders_total_check BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.total = GREATEST(COALESCE(NEW.total, 0), 0);
   CREATE DATABASE nothing_here;
 `;
 
@@ -44,7 +47,8 @@ export async function makeMysqlFixtures(dir: string, sandboxRoot: string): Promi
       child.stdin?.end(DATASET_SQL);
     });
     const dump = path.join(path.dirname(bins.client), 'mariadb-dump');
-    const good = await execFileAsync(dump, [...clientArgs(sandbox), '--single-transaction', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
+    // One database without --databases (no CREATE DATABASE / USE), views, triggers and routines included.
+    const good = await execFileAsync(dump, [...clientArgs(sandbox), '--single-transaction', '--routines', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
     fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.plain), good.stdout);
     fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.plainGzip), gzipSync(good.stdout));
     const empty = await execFileAsync(dump, [...clientArgs(sandbox), 'nothing_here']);

@@ -1,5 +1,5 @@
 /**
- * Finds the MongoDB-wire server and mongo-tools. A real `mongod` on PATH wins; otherwise FerretDB
+ * Finds the MongoDB-wire server and mongo-tools. A real `mongod` (RESTORE_DRILL_MONGOD, or on PATH) wins; otherwise FerretDB
  * (a MongoDB-wire server on SQLite) does the job. Both the server and mongodump/mongorestore are
  * looked for on PATH first, then in the project's tools folder where `npm run setup` builds them.
  */
@@ -17,7 +17,10 @@ export function findMongoBinaries(): MongoBinaries {
   const pathDirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const toolsBin = path.join(loadConfig().toolsDir, 'bin');
   const find = (name: string, dirs: string[]) => dirs.map((dir) => path.join(dir, name)).find(isExecutable);
-  const mongod = find('mongod', pathDirs);
+  // RESTORE_DRILL_MONGOD names a real mongod anywhere (e.g. /opt/mongodb-7.0/bin/mongod).
+  const configured = process.env.RESTORE_DRILL_MONGOD;
+  if (configured && !isExecutable(configured)) throw new Error(`RESTORE_DRILL_MONGOD=${configured} is not an executable file`);
+  const mongod = configured || find('mongod', pathDirs);
   const ferretdb = find('ferretdb', [...pathDirs, toolsBin]);
   const mongodump = find('mongodump', [...pathDirs, toolsBin]);
   const mongorestore = find('mongorestore', [...pathDirs, toolsBin]);

@@ -63,6 +63,9 @@ function isArchive(bytes: Buffer): boolean {
 /** What a file that is not a mongodump archive is instead (PostgreSQL's sniffer knows most kinds). */
 function describeForeign(head: Buffer): string {
   const sniffed = sniffPostgresBackup(head);
+  if (sniffed.kind === 'foreign' && /^(gzip-compressed: )?JSON text/.test(sniffed.description)) {
+    return `${sniffed.description.startsWith('gzip') ? 'gzip-compressed: ' : ''}JSON text, such as mongoexport writes: mongorestore loads only mongodump output (\`mongodump --archive\` or a dump directory); mongoexport files are not backups it can restore`;
+  }
   if (sniffed.kind === 'foreign') return sniffed.description;
   const gzip = sniffed.compression === 'gzip' ? 'gzip-compressed: ' : '';
   if (sniffed.format !== 'plain') return `${gzip}a pg_dump ${sniffed.format}-format archive (PostgreSQL), not a MongoDB dump`;

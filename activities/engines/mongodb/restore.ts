@@ -6,7 +6,8 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
-import { backupRejected } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore } from '../../failures.js';
+import { describeLimitation, findDirectoryLimitation, LimitationScanner, WAY_OUT } from './ferretdb-limits.js';
 import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, runTool, type ToolRun } from '../../process.js';
 import { ByteCounter } from '../../streams.js';
@@ -32,6 +33,11 @@ export async function restoreMongoBackup(request: RestoreRequest): Promise<Resto
   if (dump.producer) checks.push(producerCheck('MongoDB', dump.producer, request.declaredVersion));
 
   const bins = findMongoBinaries();
+  const ferretdb = bins.server.kind === 'ferretdb';
+  if (ferretdb && dump.format === 'directory') {
+    const limitation = await findDirectoryLimitation(request.content.directory!, request.signal);
+    if (limitation) throw sandboxCannotRestore(describeLimitation(limitation, 'directory'));
+  }
   if (request.isRetry) await dropUserDatabases(request.sandbox);
 
   const args = [
@@ -47,11 +53,11 @@ export async function restoreMongoBackup(request: RestoreRequest): Promise<Resto
 
   let run: ToolRun;
   let bytesRead: number;
-  if (dump.format === 'archive') ({ run, bytesRead } = await restoreArchive(request, bins.mongorestore, args, dump.gzip));
+  if (dump.format === 'archive') ({ run, bytesRead } = await restoreArchive(request, bins.mongorestore, args, dump.gzip, ferretdb));
   else ({ run, bytesRead } = await restoreDirectory(request, bins.mongorestore, args, dump.gzip));
   request.signal.throwIfAborted();
 
-  checks.push(verdict(run, request.allowedErrors ?? [], bins.server.kind === 'ferretdb'));
+  checks.push(verdict(run, request.allowedErrors ?? [], ferretdb, dump.format));
   if (dump.format === 'archive') {
     checks.push({ name: 'complete', passed: true, observed: 'every collection ended with its end marker and matching CRC', expected: 'a complete archive', message: 'mongorestore read the archive to its end and every collection\'s checksum matched' });
   }
@@ -68,8 +74,13 @@ function formatCheck(dump: MongoDump): Check {
  * mongorestore's --gzip, so that a corrupt or garbage-tailed gzip stream is told apart from a
  * damaged archive. mongorestore runs as the sandbox account: it needs nothing else.
  */
-async function restoreArchive(request: RestoreRequest, mongorestore: string, args: string[], gzip: boolean): Promise<{ run: ToolRun; bytesRead: number }> {
+async function restoreArchive(request: RestoreRequest, mongorestore: string, args: string[], gzip: boolean, ferretdb: boolean): Promise<{ run: ToolRun; bytesRead: number }> {
   const counter = new ByteCounter(request.onProgress);
+  // FerretDB: documents are watched on their way in; the first one it cannot hold stops the restore.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(request.signal.reason);
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  const scanner = ferretdb ? new LimitationScanner('archive', null, () => stop.abort()) : undefined;
   let gunzip: Gunzip | undefined;
   let plainBytes = 0;
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [request.content.open(), counter];
@@ -78,24 +89,29 @@ async function restoreArchive(request: RestoreRequest, mongorestore: string, arg
     gunzip.on('data', (chunk: Buffer) => (plainBytes += chunk.length));
     stages.push(gunzip);
   }
+  if (scanner) stages.push(scanner);
   const input = stages.length === 2 ? counter : (stages.at(-1) as Readable);
   pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
   try {
     const run = await runTool(mongorestore, [...args, '--archive'], {
       env: toolEnv(),
       stdin: input,
-      signal: request.signal,
+      signal: stop.signal,
       uid: request.sandbox.uid,
       gid: request.sandbox.gid,
       cwd: request.sandbox.socketDir,
       isErrorLine: (line) => ERROR_LINE.test(line),
     });
+    if (scanner?.found) throw sandboxCannotRestore(describeLimitation(scanner.found, 'archive'));
     return { run, bytesRead: counter.bytes };
   } catch (err) {
     request.signal.throwIfAborted();
+    if (scanner?.found) throw sandboxCannotRestore(describeLimitation(scanner.found, 'archive'));
     const error = err as NodeJS.ErrnoException;
     if (typeof error.code === 'string' && error.code.startsWith('Z_')) throw gzipFailure(error, plainBytes);
     throw err;
+  } finally {
+    request.signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -141,7 +157,7 @@ interface RestoreError {
   message: string;
 }
 
-function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean): Check {
+function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, format: MongoDump['format']): Check {
   if (run.signal) throw new Error(`mongorestore stopped (${describeExit(run)})`);
   const allowed = allowedErrors.map((source) => new RegExp(source));
   const errors: RestoreError[] = run.errorLines
@@ -156,7 +172,7 @@ function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean): Chec
   const harmless = errors.filter((e) => allowed.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
   const fatal = genuine.find((e) => e.fatal);
-  if (fatal) throw classifyFatal(fatal.message, restored);
+  if (fatal) throw classifyFatal(fatal.message, restored, format, ferretdb);
   if (genuine.length > 0) {
     throw backupRejected({
       name: 'restore',
@@ -177,17 +193,22 @@ function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean): Chec
 }
 
 /** A fatal mongorestore error: a cut archive reads as "cut short", a damaged one as corrupt. */
-function classifyFatal(message: string, restored: number | null): Error {
+function classifyFatal(message: string, restored: number | null, format: MongoDump['format'], ferretdb: boolean): Error {
   const soFar = restored === null ? '' : ` after ${restored} document(s)`;
   // The sandbox server, not the backup, failed: an infrastructure error, retried by the activity.
   if (/can't create session|server selection|error connecting to|connection refused|connection\(.*\) .*closed/i.test(message)) {
-    return new Error(`mongorestore lost the sandbox server: ${message}`);
+    const hint = ferretdb ? ` (FerretDB closes the connection on data it cannot hold; ${WAY_OUT})` : '';
+    return new Error(`mongorestore lost the sandbox server: ${message}${hint}`);
   }
   if (/archive io error|reading beginning of archive|unexpected EOF|\bEOF\b|still outs/i.test(message)) {
+    if (format === 'directory') {
+      return backupRejected({ name: 'complete', observed: `a collection file ends early${soFar}: ${message}`, expected: 'every .bson file of the dump directory complete', message: `a .bson file in the dump directory is incomplete: it ends in the middle of a document, so the backup job was cut short or the copy is partial (mongorestore: ${message})` });
+    }
     return backupRejected({ name: 'complete', observed: `the archive ends early${soFar}: ${message}`, expected: 'every collection ends with its end marker', message: `the mongodump archive is incomplete: it ends before every collection's end marker, so the backup job was cut short (mongorestore: ${message})` });
   }
   if (/corruption found in archive|CRC mismatch|cannot marshal|invalid|not enough bytes|bson/i.test(message)) {
-    return backupRejected({ name: 'restore', observed: `corrupt data${soFar}: ${message}`, expected: 'intact archive data', message: `the mongodump archive is corrupt: ${message}` });
+    const what = format === 'directory' ? 'a .bson file in the dump directory is corrupt' : 'the mongodump archive is corrupt';
+    return backupRejected({ name: 'restore', observed: `corrupt data${soFar}: ${message}`, expected: format === 'directory' ? 'intact .bson files' : 'intact archive data', message: `${what}: ${message}` });
   }
   return backupRejected({ name: 'restore', observed: message, expected: 'no restore errors', message: `mongorestore failed: ${message}` });
 }

@@ -1,12 +1,13 @@
 /**
  * Who wrote a mysqldump / mariadb-dump file, from its comment header, and whether this sandbox's
- * server can take it: MySQL 8 dumps name utf8mb4_0900_* collations, which MariaDB before 11.4
- * does not know, so every table using one would fail to restore.
+ * server knows its collations: MySQL 8 dumps name utf8mb4_0900_* collations, which MariaDB before
+ * 11.4 does not have.
  */
 import { execFileSync } from 'node:child_process';
 import type { Producer } from '../engine.js';
 import { versionNumber } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
+import { usesMysql8Collations } from './mysql8-mapping.js';
 
 export function readMysqlProducer(headText: string): Producer | null {
   const tool = /^-- (MySQL|MariaDB) dump [\d.]+\s+Distrib ([^,\s]+)/m.exec(headText);
@@ -31,15 +32,13 @@ export function sandboxServerVersion(): { flavor: 'MariaDB' | 'MySQL'; version: 
   return sandboxServer;
 }
 
-/** Why this server cannot restore a dump whose head reads like this, or undefined when it can. */
-export function incompatibility(headText: string, producer: Producer | null): string | undefined {
+/**
+ * Whether this server lacks the MySQL 8 collations the dump names (MariaDB before 11.4): the
+ * restore then maps them (./mysql8-mapping.ts) and the producer check says which.
+ */
+export function needsCollationMapping(headText: string): string | undefined {
   const server = sandboxServerVersion();
   const [major, minor] = server.version.split('.').map(Number) as [number, number];
-  const mariadbWithoutMysql8Collations = server.flavor === 'MariaDB' && (major < 11 || (major === 11 && minor < 4));
-  const collation = /utf8mb4_0900_\w+/.exec(headText)?.[0];
-  if (mariadbWithoutMysql8Collations && collation) {
-    const from = producer?.serverVersion ? `MySQL ${versionNumber(producer.serverVersion)}` : 'MySQL 8';
-    return `the dump comes from ${from} and uses the ${collation} collation, which the sandbox's MariaDB ${server.version} does not have: run drills of this plan on a MySQL 8 server (put mysqld on PATH) or on MariaDB 11.4 or newer`;
-  }
-  return undefined;
+  const lacksMysql8Collations = server.flavor === 'MariaDB' && (major < 11 || (major === 11 && minor < 4));
+  return lacksMysql8Collations ? usesMysql8Collations(headText) : undefined;
 }

@@ -9,6 +9,7 @@ import { findMysqlBinaries } from './binaries.js';
 import { mysqlQuery, rowsOf } from './client.js';
 import { quoteIdent, SYSTEM_SCHEMAS } from './restore.js';
 import { clientArgs } from './server.js';
+import { restoredDatabase } from '../../sandboxes/restored-database.js';
 
 /** MariaDB limits any statement in seconds; MySQL only SELECTs, in milliseconds. */
 function timeLimit(timeoutMs: number): string {
@@ -59,7 +60,7 @@ export async function checkMysqlIntegrity(request: QueryRequest): Promise<Integr
 
 async function run(request: QueryRequest, sql: string): Promise<string> {
   try {
-    return await mysqlQuery([...clientArgs(request.sandbox), request.sandbox.database], sql, request.signal);
+    return await mysqlQuery([...clientArgs(request.sandbox), await restoredDatabase(request.sandbox)], sql, request.signal);
   } catch (err) {
     request.signal.throwIfAborted();
     const message = (err as Error).message;

@@ -4,17 +4,19 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
-import { backupRejected } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
 import { producerCheck } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
-import { flavorOf, incompatibility, readMysqlProducer, sandboxServerVersion } from './producer.js';
+import { flavorOf, needsCollationMapping, readMysqlProducer, sandboxServerVersion } from './producer.js';
+import { MAPPED_COLLATION, Mysql8CollationMapping } from './mysql8-mapping.js';
 import { clientArgs } from './server.js';
+import { SYSTEM_SCHEMAS, targetDatabase, type TargetDatabase } from './target-database.js';
+import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
 
-const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
 const TRAILER_WINDOW_BYTES = 4096;
 
 interface MysqlError {
@@ -32,11 +34,13 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   const headText = gunzipHead(await request.content.head(), compression);
   const producer = readMysqlProducer(headText);
   const preChecks: Check[] = [];
-  const cannot = incompatibility(headText, producer);
-  if (cannot) {
-    throw backupRejected({ name: 'producer', observed: producer?.tool ?? 'a MySQL 8 dump', expected: `a dump ${sandboxServerVersion().flavor} ${sandboxServerVersion().version} can load`, message: cannot });
-  }
-  if (producer) preChecks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion));
+  const collation = needsCollationMapping(headText);
+  const server = sandboxServerVersion();
+  const mappingNote = collation
+    ? `restored into ${server.flavor} ${server.version}, which has no MySQL 8 collations: ${collation} and the other utf8mb4_0900_* collations were mapped to ${MAPPED_COLLATION} (no unique key can collide; text in assertions compares case- and accent-sensitively). A MySQL 8 server on PATH, or MariaDB 11.4+, restores it as it is`
+    : undefined;
+  if (producer) preChecks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion, mappingNote));
+  else if (mappingNote) preChecks.push({ name: 'producer', passed: true, observed: 'producer not recorded in the dump', expected: 'a dump this server can load', message: mappingNote });
   const bins = findMysqlBinaries();
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
   const sql = (statement: string) => runToolOrThrow(bins.client, [...clientArgs(request.sandbox), '-e', statement], { env });
@@ -44,15 +48,17 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
     const listed = await listSchemas(bins.client, request.sandbox);
     for (const schema of listed) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(schema)}`);
   }
-  await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(request.sandbox.database)}`);
+  const target = targetDatabase(headText, request.defaultDatabase, request.sandbox.database);
+  await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.name)}`);
+  await rememberRestoredDatabase(request.sandbox, target.name);
 
-  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, collation ? new Mysql8CollationMapping() : undefined);
   const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
   try {
     // As the sandbox account: the client's `system` command would run shell commands on the host.
-    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', request.sandbox.database], {
+    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', target.name], {
       env,
       ...stdinFor(input),
       signal: request.signal,
@@ -77,7 +83,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   // completeness is judged first.
   const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
   const complete = completeness(read.head, read.tail, read.bytes);
-  checks.push(...preChecks, verdict(run, request.allowedErrors), complete);
+  checks.push(...preChecks, verdict(run, request.allowedErrors, target), complete);
   return { format: 'plain', bytesRead: bytesRead(input), producer, checks };
 }
 
@@ -110,12 +116,19 @@ function gunzipHead(bytes: Buffer, compression: 'gzip' | 'none'): string {
   }
 }
 
-function verdict(run: ToolRun, allowedErrors: string[]): Check {
+function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];
   const harmless = errors.filter((e) => patterns.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
+  const named = target.known ? undefined : otherDatabaseNamed(genuine, target.name);
+  if (named) {
+    throw sandboxCannotRestore(
+      `the dump names no database of its own, yet its objects refer to database \`${named}\` (${genuine[0]!.message}): ` +
+        `set the plan's database to "${named}" (drill plan edit --database ${named}) so the drill restores it under that name`,
+    );
+  }
   if (genuine.length > 0) {
     throw backupRejected({
       name: 'restore',
@@ -127,7 +140,15 @@ function verdict(run: ToolRun, allowedErrors: string[]): Check {
   if (run.exitCode !== 0 && harmless.length === 0) {
     throw backupRejected({ name: 'restore', observed: describeExit(run), expected: 'exit code 0', message: `the mysql client failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}` });
   }
-  return { name: 'restore', passed: true, observed: `${describeExit(run)}${harmless.length ? `; ignored ${harmless.length} harmless error(s)` : ''}`, expected: 'no restore errors', message: 'restored without errors' };
+  return { name: 'restore', passed: true, observed: `${describeExit(run)}${harmless.length ? `; ignored ${harmless.length} harmless error(s)` : ''}`, expected: 'no restore errors', message: `restored without errors into database \`${target.name}\` (${target.from})` };
+}
+
+/** The one other database every genuine error points at, when they all do. */
+function otherDatabaseNamed(errors: MysqlError[], target: string): string | undefined {
+  const names = errors.map((e) => /Table '([^'.]+)\.[^']+' doesn't exist|Unknown database '([^']+)'/.exec(e.message)).map((m) => m?.[1] ?? m?.[2]);
+  const distinct = new Set(names);
+  const [only] = [...distinct];
+  return errors.length > 0 && distinct.size === 1 && only !== undefined && only !== target ? only : undefined;
 }
 
 /** mysqldump ends with "-- Dump completed on …" unless told to write no comments at all. */

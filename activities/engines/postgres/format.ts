@@ -64,7 +64,7 @@ function sniffUncompressed(head: Buffer): Sniffed {
   for (const [magic, description] of OTHER_COMPRESSIONS) {
     if (startsWith(head, magic)) return { kind: 'foreign', description: `${description} data (only gzip is supported so far)` };
   }
-  if (head.length >= 4 && head.readUInt32LE(0) === 0x8199e26d) return { kind: 'foreign', description: 'a mongodump archive (MongoDB), not a PostgreSQL dump' };
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x8199e26d) return { kind: 'foreign', description: 'a mongodump archive (MongoDB)' };
   if (head.includes(0)) return { kind: 'foreign', description: 'binary data that is not a pg_dump archive' };
   const text = head.toString('utf8');
   const plain = classifyText(text);
@@ -76,12 +76,12 @@ function classifyText(text: string): Sniffed | undefined {
   const start = text.replace(/^\uFEFF/, '').trimStart();
   // Recent mariadb-dump versions open with a "sandbox mode" guard line before their header.
   if (/^(\/\*M!999999\\- enable the sandbox mode \*\/\s*)?-- (MySQL|MariaDB) dump/i.test(start) || /^\/\*M?!\d{5}/.test(start)) {
-    return { kind: 'foreign', description: 'a MySQL/MariaDB dump (mysqldump), not a PostgreSQL dump' };
+    return { kind: 'foreign', description: 'a MySQL/MariaDB dump (mysqldump)' };
   }
   if (/^<(!doctype|html|\?xml|head|body)/i.test(start)) {
     return { kind: 'foreign', description: 'an HTML/XML document (often an error page saved in place of the backup)' };
   }
-  if (/^[[{]/.test(start)) return { kind: 'foreign', description: 'JSON data, not a PostgreSQL dump' };
+  if (/^[[{]/.test(start)) return { kind: 'foreign', description: 'JSON text (mongoexport output, an API response, a config file)' };
   if (/-- PostgreSQL database (cluster )?dump/.test(text)) return undefined;
   const firstStatement = start
     .split('\n')

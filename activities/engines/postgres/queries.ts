@@ -8,6 +8,7 @@ import type { AssertionQuery, ScalarValue } from '../../../core/checks.js';
 import type { IntegrityReport, ObjectRef, QueryRequest } from '../engine.js';
 import { quoteIdent } from './identifiers.js';
 import { SANDBOX_SUPERUSER } from './server.js';
+import { restoredDatabase } from '../../sandboxes/restored-database.js';
 
 function connect(request: QueryRequest, database: string, settings: { default_transaction_read_only?: boolean } = {}) {
   const sql = postgres({
@@ -33,7 +34,7 @@ function connect(request: QueryRequest, database: string, settings: { default_tr
 export async function runPostgresAssertion(request: QueryRequest & { query: AssertionQuery }): Promise<ScalarValue> {
   const query = request.query;
   if (!('sql' in query)) throw new Error('PostgreSQL plans take "sql" assertions');
-  const { sql, close } = connect(request, request.sandbox.database, { default_transaction_read_only: true });
+  const { sql, close } = connect(request, await restoredDatabase(request.sandbox), { default_transaction_read_only: true });
   try {
     // Read-only at the session and the transaction: the query may not change what later checks read.
     const rows = await sql.begin('read only', (tx) => tx.unsafe(query.sql));
@@ -47,7 +48,7 @@ export async function runPostgresAssertion(request: QueryRequest & { query: Asse
 }
 
 export async function newestPostgresTimestamp(request: QueryRequest & { table: ObjectRef; column: string }): Promise<Date | null> {
-  const { sql, close } = connect(request, request.sandbox.database, { default_transaction_read_only: true });
+  const { sql, close } = connect(request, await restoredDatabase(request.sandbox), { default_transaction_read_only: true });
   try {
     const [row] = await sql.unsafe<Array<{ newest: Date | string | null }>>(`SELECT max(${quoteIdent(request.column)})::timestamptz AS newest FROM ${quoteIdent(request.table.schema)}.${quoteIdent(request.table.name)}`);
     const newest = row?.newest ?? null;

@@ -15,7 +15,7 @@ import { createGunzip } from 'node:zlib';
 import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
 import type { BackupContent } from '../../backup-content.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
-import { backupRejected } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
@@ -26,7 +26,10 @@ import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFor
 import { archiveVersionReadable, newestArchiveVersionRead, readPostgresProducer, type PostgresProducer } from './producer.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
 import { quoteIdent } from './identifiers.js';
-import { clientEnv } from './server.js';
+import { clientEnv, ensureServerMajor } from './server.js';
+import type { PostgresInstallations } from './installations.js';
+import { chooseServer, wantedMajor } from './server-choice.js';
+import { baseBackupLayout, restoreBaseBackup } from './basebackup.js';
 
 const execFileAsync = promisify(execFile);
 /**
@@ -40,13 +43,31 @@ const CLUSTER_HEADER = '-- PostgreSQL database cluster dump';
 const TRAILER_WINDOW_BYTES = 4096;
 
 interface RestoreRequest extends EngineRestoreRequest {
+  installations: PostgresInstallations;
+}
+
+interface RestoreWith extends EngineRestoreRequest {
   bins: PostgresBinaries;
 }
 
 export const RESTORE_JOBS = Math.max(1, Math.min(os.availableParallelism(), 8));
 
-export async function restorePostgresBackup(request: RestoreRequest): Promise<RestoreSummary> {
-  const { format, compression } = await detectFormat(request.content, request.requestedFormat);
+export async function restorePostgresBackup(restoreRequest: RestoreRequest): Promise<RestoreSummary> {
+  const physical = restoreRequest.content.directory ? await baseBackupLayout(restoreRequest.content.directory) : undefined;
+  if (physical) {
+    if (!['auto', 'basebackup'].includes(restoreRequest.requestedFormat)) {
+      throw backupRejected({ name: 'format', observed: 'basebackup', expected: restoreRequest.requestedFormat, message: `the plan expects a ${restoreRequest.requestedFormat}-format dump but the backup is pg_basebackup output (a physical copy)` });
+    }
+    return restoreBaseBackup(restoreRequest, physical);
+  }
+  if (restoreRequest.requestedFormat === 'basebackup') {
+    throw backupRejected({ name: 'format', observed: 'not a base backup', expected: 'pg_basebackup output', message: 'the plan expects pg_basebackup output (a directory with base.tar, or a plain data directory copy), but the backup is not one' });
+  }
+  const { format, compression } = await detectFormat(restoreRequest.content, restoreRequest.requestedFormat);
+  const producer = await readProducer(restoreRequest.content, format);
+  const choice = await chooseServer(wantedMajor(producer, restoreRequest.declaredVersion), restoreRequest.installations);
+  await ensureServerMajor(restoreRequest.sandbox, choice.bins);
+  const request: RestoreWith = { ...restoreRequest, bins: choice.bins };
   const formatCheck: Check = {
     name: 'format',
     passed: true,
@@ -54,9 +75,9 @@ export async function restorePostgresBackup(request: RestoreRequest): Promise<Re
     expected: request.requestedFormat === 'auto' ? 'a pg_dump format' : request.requestedFormat,
     message: `backup is a pg_dump ${format}-format dump${compression === 'gzip' ? ', gzip-compressed' : ''}`,
   };
-  const producer = await readProducer(request.content, format);
   const checks: Check[] = [formatCheck];
-  if (producer) checks.push(judgeProducer(producer, format, request));
+  const producerJudged = judgeProducer(producer, format, request, choice.note);
+  if (producerJudged) checks.push(producerJudged);
   await prepareTargetDatabase(request);
 
   let run: ToolRun;
@@ -78,29 +99,34 @@ async function readProducer(content: BackupContent, format: PostgresFormat): Pro
 }
 
 /**
- * pg_restore cannot read an archive format newer than its own (the dump of a newer pg_dump): say
- * so before restoring, in words that tell the operator what to install. Plain SQL is read by any
- * psql, so a newer producer there is only a note.
+ * The dump's major chose the tools, so an archive these tools cannot read means the dump's own
+ * version is unknown or not installable: the sandbox cannot judge it, which is an `error`.
  */
-function judgeProducer(producer: PostgresProducer, format: PostgresFormat, request: RestoreRequest): Check {
-  const toolsMajor = Number(request.bins.version.split('.')[0]);
-  const producerMajor = Number(versionNumber(producer.tool)?.split('.')[0] ?? NaN);
-  if (format !== 'plain' && producer.archiveVersion && !archiveVersionReadable(producer.archiveVersion, toolsMajor)) {
-    const wanted = Number.isFinite(producerMajor) ? producerMajor : 'the dump\'s';
-    throw backupRejected({
-      name: 'producer',
-      observed: `${producer.tool ?? 'pg_dump'} (archive format ${producer.archiveVersion})`,
-      expected: `an archive pg_restore ${request.bins.version} can read (format <= ${newestArchiveVersionRead(toolsMajor)})`,
-      message: `dump written by ${producer.tool ?? 'a newer pg_dump'} (archive format ${producer.archiveVersion}); restore tools here are pg_restore ${request.bins.version}, which reads archive formats up to ${newestArchiveVersionRead(toolsMajor)}: install PostgreSQL ${wanted} tools (RESTORE_DRILL_PG_BIN) or use a sandbox image of version ${wanted}`,
-    });
+function judgeProducer(producer: PostgresProducer | null, format: PostgresFormat, request: RestoreWith, choiceNote: string | undefined): Check | undefined {
+  const { bins } = request;
+  if (format !== 'plain' && producer?.archiveVersion && !archiveVersionReadable(producer.archiveVersion, bins.major)) {
+    throw sandboxCannotRestore(
+      `the dump's archive format ${producer.archiveVersion} (written by ${producer.tool ?? 'a newer pg_dump'}) is newer than pg_restore ${bins.version} reads (up to ${newestArchiveVersionRead(bins.major)}): ` +
+        'install the PostgreSQL version that made it and add its bin directory to RESTORE_DRILL_PG_BIN, or use an ecs sandbox with that version',
+    );
   }
-  const note = Number.isFinite(producerMajor) && producerMajor > toolsMajor ? `newer than these restore tools (${request.bins.version})` : undefined;
-  return producerCheck('PostgreSQL', producer, request.declaredVersion, note);
+  const restoredWith = `restored with PostgreSQL ${bins.version} (${ORIGIN_WORDS[bins.origin]})`;
+  if (!producer) {
+    return { name: 'producer', passed: true, observed: 'producer not recorded in the dump', expected: 'restore tools able to read it', message: [restoredWith, choiceNote].filter(Boolean).join('; ') };
+  }
+  return producerCheck('PostgreSQL', producer, request.declaredVersion, [restoredWith, choiceNote].filter(Boolean).join('; '));
 }
+
+const ORIGIN_WORDS: Record<PostgresBinaries['origin'], string> = {
+  configured: 'RESTORE_DRILL_PG_BIN',
+  project: "the project's build",
+  debian: 'Debian package',
+  path: 'found on PATH',
+};
 
 function newerToolNote(producer: PostgresProducer | null, bins: PostgresBinaries): string | undefined {
   const producerMajor = Number(versionNumber(producer?.tool)?.split('.')[0] ?? NaN);
-  if (!(producerMajor > Number(bins.version.split('.')[0]))) return undefined;
+  if (!(producerMajor > bins.major)) return undefined;
   return `the dump was written by ${producer!.tool}, newer than these tools (${bins.version}); restoring it with PostgreSQL ${producerMajor} tools may succeed`;
 }
 
@@ -134,7 +160,7 @@ function checkRequested(found: { format: PostgresFormat; compression: Compressio
  * A retried attempt finds whatever the interrupted one left (other databases from a pg_dumpall
  * script, half-filled tables), so it starts again from empty databases.
  */
-async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest): Promise<void> {
+async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreWith): Promise<void> {
   const env = { ...clientEnv(sandbox), PGDATABASE: 'template1' };
   const psql = (sql: string) => runToolOrThrow(bins.path('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env });
   if (isRetry) {
@@ -147,7 +173,7 @@ async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreRequest)
   await psql(`CREATE DATABASE ${quoteIdent(sandbox.database)}`);
 }
 
-async function restorePlain(request: RestoreRequest, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
+async function restorePlain(request: RestoreWith, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
   const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
   const progress = watchProgress(input, request.onProgress);
 
@@ -183,7 +209,7 @@ async function restorePlain(request: RestoreRequest, compression: Compression): 
   return { run, bytesRead: bytesRead(input) };
 }
 
-async function restoreArchive(request: RestoreRequest, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
+async function restoreArchive(request: RestoreWith, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
   let archivePath: string;
   let gunzipped: string | undefined;
   let bytesRead = 0;

@@ -57,6 +57,27 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
   }
 }
 
+/** Major version of the sandbox's cluster, from its PG_VERSION file; undefined before initdb. */
+export async function clusterMajor(sandbox: SandboxHandle): Promise<number | undefined> {
+  const text = await fs.readFile(path.join(sandbox.dataDir, 'PG_VERSION'), 'utf8').catch(() => undefined);
+  const major = Number(text?.trim());
+  return Number.isInteger(major) && major > 0 ? major : undefined;
+}
+
+/**
+ * Makes the sandbox's server the major `bins` is: the server was started before the dump was read
+ * (with the plan's version or the newest installed), so a dump of another major gets a fresh,
+ * empty cluster of its own major. Nothing of the first cluster is kept.
+ */
+export async function ensureServerMajor(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
+  if ((await clusterMajor(sandbox)) === bins.major && (await postmasterPid(sandbox)) !== undefined) return;
+  await stopPostgresServer(sandbox);
+  await fs.rm(sandbox.dataDir, { recursive: true, force: true });
+  await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
+  await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
+  await startPostgresServer(sandbox, bins);
+}
+
 /**
  * Stops the server at once (its data is about to be deleted): SIGQUIT is PostgreSQL's immediate
  * shutdown, what `pg_ctl -m immediate` sends, without pg_ctl's one-second polling. SIGKILL follows

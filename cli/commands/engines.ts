@@ -1,0 +1,86 @@
+/**
+ * `drill engines [--json]` and `drill engines install MAJOR…`: which engine versions this host's
+ * local sandboxes can run, which PostgreSQL majors the project can install, and installing them.
+ * Reads this host only (no API): it describes the machine the worker runs on.
+ */
+import { execFile } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { promisify } from 'node:util';
+import { configuredPostgresInstallations } from '../../activities/engines/postgres/installations.js';
+import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js';
+import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
+import { CliError, EXIT_PASSED, EXIT_USAGE_OR_INFRA } from '../exit-codes.js';
+import { formatTable } from '../format-table.js';
+
+const execFileAsync = promisify(execFile);
+
+const USAGE = `Usage: drill engines [--json]
+       drill engines install MAJOR...
+
+Lists the engine versions this host's local sandboxes run: every PostgreSQL major installed (a dump
+restores with the major that made it), those the project can install, the MariaDB/MySQL server and
+the MongoDB server and tools. "install" fetches pinned PostgreSQL builds into the tools folder.`;
+
+interface EngineRow {
+  engine: string;
+  version: string;
+  status: 'installed' | 'installable' | 'missing';
+  where: string;
+}
+
+export async function enginesCommand(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(USAGE);
+    return EXIT_PASSED;
+  }
+  if (argv[0] === 'install') return install(argv.slice(1));
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const rows = await engineRows();
+  if (values.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return EXIT_PASSED;
+  }
+  for (const line of formatTable([['ENGINE', 'VERSION', 'STATUS', 'WHERE'], ...rows.map((r) => [r.engine, r.version, r.status, r.where])])) console.log(line);
+  return EXIT_PASSED;
+}
+
+async function install(majors: string[]): Promise<number> {
+  if (majors.length === 0 || majors.some((major) => !/^\d+$/.test(major))) throw new CliError(`engines install takes PostgreSQL major versions, e.g. "drill engines install 17 18"\n\n${USAGE}`);
+  const installations = configuredPostgresInstallations();
+  for (const major of majors.map(Number)) {
+    if (!installations.pinnedBuilds().some((build) => build.major === major)) {
+      throw new CliError(`no pinned PostgreSQL ${major} build for this machine: install it yourself and add its bin directory to RESTORE_DRILL_PG_BIN`, EXIT_USAGE_OR_INFRA);
+    }
+    const installed = await installations.install(major);
+    console.log(`PostgreSQL ${installed.version}: ${installed.binDir}`);
+  }
+  return EXIT_PASSED;
+}
+
+async function engineRows(): Promise<EngineRow[]> {
+  const installations = configuredPostgresInstallations();
+  const installed = await installations.list();
+  const rows: EngineRow[] = installed.map((install) => ({ engine: 'postgres', version: install.version, status: 'installed', where: `${install.binDir} (${install.origin})` }));
+  for (const build of installations.pinnedBuilds()) {
+    if (!installed.some((install) => install.major === build.major)) rows.push({ engine: 'postgres', version: build.version, status: 'installable', where: `drill engines install ${build.major}` });
+  }
+  rows.sort((a, b) => Number.parseFloat(b.version) - Number.parseFloat(a.version));
+  rows.push(await toolRow('mysql', () => findMysqlBinaries().server, (banner) => banner.match(/Ver\s+(\S+)/)?.[1]));
+  rows.push(
+    await toolRow('mongodb', () => findMongoBinaries().server.path, (banner, server) => {
+      const version = banner.match(/v(\d+\.\d+\.\d+)/)?.[1];
+      return version && (server.endsWith('ferretdb') ? `FerretDB ${version} (MongoDB-wire, see docs/engines.md)` : `mongod ${version}`);
+    }),
+  );
+  return rows;
+}
+
+async function toolRow(engine: string, locate: () => string, versionOf: (banner: string, server: string) => string | undefined): Promise<EngineRow> {
+  try {
+    const server = locate();
+    const { stdout } = await execFileAsync(server, ['--version']);
+    return { engine, version: versionOf(stdout, server) ?? stdout.split('\n')[0]!.trim(), status: 'installed', where: server };
+  } catch (err) {
+    return { engine, version: '-', status: 'missing', where: (err as Error).message };
+  }
+}
