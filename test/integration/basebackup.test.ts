@@ -95,6 +95,34 @@ describe('pg_basebackup drills', () => {
     expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
   });
 
+  it('a hostile base backup cannot reach outside the sandbox: a pg_wal link is refused, postgresql.auto.conf does not apply', async () => {
+    // base.tar whose pg_wal is a link to a directory outside the sandbox.
+    const linked = await baseBackup('linked', ['-Ft', '-X', 'stream', '--no-manifest']);
+    const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-base-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-target-'));
+    await execFileAsync('tar', ['-x', '-f', path.join(linked, 'base.tar'), '-C', unpacked]);
+    fs.rmSync(path.join(unpacked, 'pg_wal'), { recursive: true, force: true });
+    fs.symlinkSync(outside, path.join(unpacked, 'pg_wal'));
+    await execFileAsync('tar', ['-c', '-f', path.join(linked, 'base.tar'), '-C', unpacked, ...fs.readdirSync(unpacked)]);
+    const result = await env.runDrill(postgresRequest(linked));
+    expect(result.outcome).toBe('error');
+    expect(result.reason).toMatch(/holds a symbolic link \(pg_wal\)|pg_wal is not a directory/);
+    expect(fs.statSync(outside).uid).toBe(process.getuid!());
+    expect(fs.readdirSync(outside)).toEqual([]);
+
+    // postgresql.auto.conf that would run a command when the server starts.
+    const configured = await baseBackup('auto-conf', ['-Fp', '-X', 'stream', '--no-manifest']);
+    const marker = path.join(os.tmpdir(), `pwned-${process.pid}-${Date.now()}`);
+    fs.appendFileSync(path.join(configured, 'postgresql.auto.conf'), `ssl = on\nssl_passphrase_command = 'touch ${marker}'\nssl_passphrase_command_supports_reload = on\nsession_preload_libraries = 'nonexistent_library'\n`);
+    const started = await env.runDrill(postgresRequest(configured));
+    expect(started.reason).toBeNull();
+    expect(started.outcome).toBe('passed');
+    expect(fs.existsSync(marker)).toBe(false);
+    fs.rmSync(unpacked, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+    expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+
   it("runs the plan's assertions in the plan's database of the physical copy", async () => {
     const dir = await baseBackup('assert', ['-Ft', '-X', 'stream']);
     const result = await env.runDrill(postgresRequest(dir, { database: 'fixture_source', checks: { assertions: [{ name: 'orders', sql: 'SELECT count(*) FROM public.orders', expect: '== 3400' }] } }));

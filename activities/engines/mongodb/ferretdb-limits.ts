@@ -62,11 +62,19 @@ export function unsupportedType(doc: Buffer): string | undefined {
 }
 
 const MAX_DEPTH = 200;
+/** BSON documents are at most 16 MiB; mongodump's archive adds nothing near 48. */
+const MAX_DOCUMENT_BYTES = 48 * 1024 * 1024;
 
+/**
+ * Walks one document's elements. Hostile bytes must not make it loop, read out of bounds or recurse
+ * without end: every step moves strictly forward inside the document, or the walk stops (damaged
+ * data is mongorestore's to report).
+ */
 function scanDocument(buf: Buffer, start: number, depth: number): string | undefined {
-  if (depth > MAX_DEPTH || start + 5 > buf.length) return undefined;
-  const end = start + buf.readInt32LE(start) - 1;
-  if (end >= buf.length || end < start + 4) return undefined;
+  if (depth > MAX_DEPTH || start < 0 || start + 5 > buf.length) return undefined;
+  const declared = buf.readInt32LE(start);
+  const end = start + declared - 1;
+  if (declared < 5 || end >= buf.length) return undefined;
   let at = start + 4;
   while (at < end) {
     const type = buf[at++]!;
@@ -75,27 +83,39 @@ function scanDocument(buf: Buffer, start: number, depth: number): string | undef
     at = nameEnd + 1;
     const unsupported = UNSUPPORTED_TYPES[type];
     if (unsupported) return unsupported;
-    switch (type) {
-      case 0x01: case 0x09: case 0x11: case 0x12: at += 8; break;
-      case 0x02: at += 4 + buf.readInt32LE(at); break;
-      case 0x03: case 0x04: {
-        const nested = scanDocument(buf, at, depth + 1);
-        if (nested) return nested;
-        at += buf.readInt32LE(at);
-        break;
-      }
-      case 0x05: at += 5 + buf.readInt32LE(at); break;
-      case 0x06: case 0x0a: break;
-      case 0x07: at += 12; break;
-      case 0x08: at += 1; break;
-      case 0x0b: at = buf.indexOf(0, buf.indexOf(0, at) + 1) + 1; break;
-      case 0x10: at += 4; break;
-      // Unknown type: damaged data, which mongorestore itself reports.
-      default: return undefined;
+    const size = valueSize(buf, at, end, type);
+    if (size === undefined) return undefined;
+    if (type === 0x03 || type === 0x04) {
+      const nested = scanDocument(buf, at, depth + 1);
+      if (nested) return nested;
     }
-    if (at <= 0 || at > end) return undefined;
+    at += size;
   }
   return undefined;
+}
+
+/** Bytes the value of `type` at `at` takes, or undefined when it cannot be (damaged or unknown). */
+function valueSize(buf: Buffer, at: number, end: number, type: number): number | undefined {
+  const int32 = () => (at + 4 <= end ? buf.readInt32LE(at) : -1);
+  let size: number;
+  switch (type) {
+    case 0x01: case 0x09: case 0x11: case 0x12: size = 8; break;
+    case 0x02: size = int32() < 1 ? -1 : 4 + int32(); break;
+    case 0x03: case 0x04: size = int32() < 5 ? -1 : int32(); break;
+    case 0x05: size = int32() < 0 ? -1 : 5 + int32(); break;
+    case 0x06: case 0x0a: size = 0; break;
+    case 0x07: size = 12; break;
+    case 0x08: size = 1; break;
+    case 0x0b: {
+      const first = buf.indexOf(0, at);
+      const second = first < 0 || first >= end ? -1 : buf.indexOf(0, first + 1);
+      size = second < 0 || second >= end ? -1 : second + 1 - at;
+      break;
+    }
+    case 0x10: size = 4; break;
+    default: return undefined;
+  }
+  return size >= 0 && at + size <= end ? size : undefined;
 }
 
 /**
@@ -104,7 +124,10 @@ function scanDocument(buf: Buffer, start: number, depth: number): string | undef
  * by a namespace header) and reports the first limitation it meets. Bytes pass through unchanged.
  */
 export class LimitationScanner extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private queued = 0;
+  /** Bytes still to arrive before the next document (or length word) is whole. */
+  private needed = 4;
   private state: 'magic' | 'prelude-header' | 'prelude' | 'namespace' | 'documents';
   private namespace: string | null;
   /** Set on data that does not parse as BSON: the restore judges that, not this scanner. */
@@ -118,38 +141,56 @@ export class LimitationScanner extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!this.found && !this.gaveUp) this.scan(chunk);
+    if (!this.found && !this.gaveUp) {
+      try {
+        this.feed(chunk);
+      } catch {
+        // Bytes that do not parse: stop looking and let mongorestore judge them.
+        this.gaveUp = true;
+        this.parts = [];
+      }
+    }
     callback(null, chunk);
   }
 
-  private scan(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+  /** Chunks wait in a list until the next document is whole: no copying per chunk of a big one. */
+  private feed(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued < this.needed) return;
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.queued);
+    this.parts = [];
+    this.queued = 0;
     let at = 0;
-    while (!this.found && this.pending.length - at >= 4) {
+    this.needed = 4;
+    while (!this.found && bytes.length - at >= 4) {
       if (this.state === 'magic') {
         at += 4;
         this.state = 'prelude-header';
         continue;
       }
-      const length = this.pending.readInt32LE(at);
+      const length = bytes.readInt32LE(at);
       if (length === -1) {
         // A terminator: ends the prelude, or one namespace's run of documents.
         at += 4;
         this.state = 'namespace';
         continue;
       }
-      if (length < 5 || length > 48 * 1024 * 1024) {
+      if (length < 5 || length > MAX_DOCUMENT_BYTES) {
         this.gaveUp = true;
-        this.pending = Buffer.alloc(0);
         return;
       }
-      if (this.pending.length - at < length) break;
-      const doc = this.pending.subarray(at, at + length);
+      if (bytes.length - at < length) {
+        this.needed = length;
+        break;
+      }
+      this.inspect(bytes.subarray(at, at + length));
       at += length;
-      this.inspect(doc);
     }
-    this.pending = this.pending.subarray(at);
-    if (this.pending.length > 0) this.pending = Buffer.from(this.pending);
+    if (this.found || at >= bytes.length) return;
+    const rest = Buffer.from(bytes.subarray(at));
+    this.parts = [rest];
+    this.queued = rest.length;
   }
 
   private inspect(doc: Buffer): void {
@@ -175,7 +216,7 @@ export class LimitationScanner extends Transform {
 
   private report(limitation: Limitation): void {
     this.found = limitation;
-    this.pending = Buffer.alloc(0);
+    this.parts = [];
     this.onFound(limitation);
   }
 }

@@ -9,39 +9,41 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 export const MAPPED_COLLATION = 'utf8mb4_bin';
-const MYSQL8_COLLATION = /\butf8mb4_(?:[a-z]{2,3}_)*0900_(?:ai_ci|as_ci|as_cs|bin)\b/g;
+/** Every MySQL 8 UCA 9.0 collation: utf8mb4_0900_ai_ci, utf8mb4_es_trad_0900_ai_ci, utf8mb4_ja_0900_as_cs_ks, … */
+const MYSQL8_COLLATION = /\butf8mb4_(?:[a-z]+_)*0900_[a-z_]+\b/g;
 /** MySQL 8's database encryption clause, which MariaDB parses as a syntax error. */
 const ENCRYPTION_CLAUSE = /\/\*!80016 DEFAULT ENCRYPTION='[NY]' \*\//g;
 
 export function usesMysql8Collations(text: string): string | undefined {
-  return /\butf8mb4_(?:[a-z]{2,3}_)*0900_(?:ai_ci|as_ci|as_cs|bin)\b/.exec(text)?.[0];
+  return new RegExp(MYSQL8_COLLATION.source).exec(text)?.[0];
 }
 
 export class Mysql8CollationMapping extends Transform {
-  private carry: Buffer = Buffer.alloc(0);
+  /** The current line's bytes so far: a long INSERT line waits here without being copied per chunk. */
+  private carry: Buffer[] = [];
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    const lastNewline = bytes.lastIndexOf(0x0a);
+    const lastNewline = chunk.lastIndexOf(0x0a);
     if (lastNewline < 0) {
-      this.carry = Buffer.from(bytes);
+      this.carry.push(chunk);
       callback();
       return;
     }
-    this.carry = Buffer.from(bytes.subarray(lastNewline + 1));
-    callback(null, mapLines(bytes.subarray(0, lastNewline + 1)));
+    const complete = this.carry.length > 0 ? Buffer.concat([...this.carry, chunk.subarray(0, lastNewline + 1)]) : chunk.subarray(0, lastNewline + 1);
+    this.carry = lastNewline + 1 < chunk.length ? [chunk.subarray(lastNewline + 1)] : [];
+    callback(null, mapLines(complete));
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(null, this.carry.length > 0 ? mapLines(this.carry) : undefined);
+    callback(null, this.carry.length > 0 ? mapLines(Buffer.concat(this.carry)) : undefined);
   }
 }
 
 /** latin1 keeps every byte as it is; the patterns are ASCII. */
 function mapLines(bytes: Buffer): Buffer {
-  const text = bytes.toString('latin1');
-  if (!text.includes('0900_') && !text.includes('80016')) return bytes;
-  const mapped = text
+  if (bytes.indexOf('0900_') < 0 && bytes.indexOf('80016') < 0) return bytes;
+  const mapped = bytes
+    .toString('latin1')
     .split('\n')
     .map((line) => (line.startsWith('INSERT INTO') ? line : line.replace(MYSQL8_COLLATION, MAPPED_COLLATION).replace(ENCRYPTION_CLAUSE, '')))
     .join('\n');

@@ -36,9 +36,13 @@ export function sandboxServerVersion(): { flavor: 'MariaDB' | 'MySQL'; version: 
  * Whether this server lacks the MySQL 8 collations the dump names (MariaDB before 11.4): the
  * restore then maps them (./mysql8-mapping.ts) and the producer check says which.
  */
-export function needsCollationMapping(headText: string): string | undefined {
+export function needsCollationMapping(headText: string, producer: Producer | null): string | undefined {
   const server = sandboxServerVersion();
   const [major, minor] = server.version.split('.').map(Number) as [number, number];
   const lacksMysql8Collations = server.flavor === 'MariaDB' && (major < 11 || (major === 11 && minor < 4));
-  return lacksMysql8Collations ? usesMysql8Collations(headText) : undefined;
+  if (!lacksMysql8Collations) return undefined;
+  // The head may not reach the first table that names one: a MySQL 8 producer is reason enough.
+  const serverVersion = producer?.serverVersion ?? null;
+  const fromMysql8 = serverVersion !== null && flavorOf(serverVersion) === 'MySQL' && Number(versionNumber(serverVersion)?.split('.')[0]) >= 8;
+  return usesMysql8Collations(headText) ?? (fromMysql8 ? 'the utf8mb4_0900_* collations' : undefined);
 }

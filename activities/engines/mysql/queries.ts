@@ -60,7 +60,7 @@ export async function checkMysqlIntegrity(request: QueryRequest): Promise<Integr
 
 async function run(request: QueryRequest, sql: string): Promise<string> {
   try {
-    return await mysqlQuery([...clientArgs(request.sandbox), await restoredDatabase(request.sandbox)], sql, request.signal);
+    return await mysqlQuery([...clientArgs(request.sandbox), `--database=${await restoredDatabase(request.sandbox)}`], sql, request.signal);
   } catch (err) {
     request.signal.throwIfAborted();
     const message = (err as Error).message;

@@ -34,7 +34,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   const headText = gunzipHead(await request.content.head(), compression);
   const producer = readMysqlProducer(headText);
   const preChecks: Check[] = [];
-  const collation = needsCollationMapping(headText);
+  const collation = needsCollationMapping(headText, producer);
   const server = sandboxServerVersion();
   const mappingNote = collation
     ? `restored into ${server.flavor} ${server.version}, which has no MySQL 8 collations: ${collation} and the other utf8mb4_0900_* collations were mapped to ${MAPPED_COLLATION} (no unique key can collide; text in assertions compares case- and accent-sensitively). A MySQL 8 server on PATH, or MariaDB 11.4+, restores it as it is`
@@ -58,7 +58,7 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   let run: ToolRun;
   try {
     // As the sandbox account: the client's `system` command would run shell commands on the host.
-    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', target.name], {
+    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', `--database=${target.name}`], {
       env,
       ...stdinFor(input),
       signal: request.signal,

@@ -21,9 +21,14 @@ export interface TargetDatabase {
  */
 export function targetDatabase(headText: string, planDatabase: string | undefined, sandboxDefault: string): TargetDatabase {
   const recorded = /^-- Host: .*?\bDatabase: (.+?)\s*$/m.exec(headText)?.[1];
-  if (recorded && recorded.length <= 64 && !/[\p{Cc}`/\\]/u.test(recorded) && !SYSTEM_SCHEMAS.includes(recorded.toLowerCase())) {
+  if (recorded && isSafeDatabaseName(recorded) && !SYSTEM_SCHEMAS.includes(recorded.toLowerCase())) {
     return { name: recorded, from: "named in the dump's header", known: true };
   }
   if (planDatabase) return { name: planDatabase, from: "the plan's database", known: true };
   return { name: sandboxDefault, from: 'the dump names none', known: false };
+}
+
+/** A name the client takes as a database, never as an option or a path. */
+export function isSafeDatabaseName(name: string): boolean {
+  return name.length > 0 && name.length <= 64 && !name.startsWith('-') && !/[\p{Cc}\p{Cf}`/\\]/u.test(name) && name === name.trim();
 }

@@ -6,10 +6,11 @@
  * lay the files out in the data directory, then let the server recover.
  */
 import { execFile } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Check } from '../../../core/drill.js';
+import type { Check, SandboxHandle } from '../../../core/drill.js';
 import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import { runTool, runToolOrThrow } from '../../process.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
@@ -22,6 +23,7 @@ import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
 
 const execFileAsync = promisify(execFile);
 const START_TIMEOUT_SECONDS = 600;
+const SMALL_FILE_LIMIT = 16 * 1024;
 
 export type BaseBackupLayout =
   | { kind: 'tar'; base: string; wal: string | null; gzip: boolean; manifest: string | null }
@@ -31,6 +33,10 @@ export type BaseBackupLayout =
 export async function baseBackupLayout(dir: string): Promise<BaseBackupLayout | undefined> {
   const names = new Set(await fs.readdir(dir));
   const manifest = names.has('backup_manifest') ? path.join(dir, 'backup_manifest') : null;
+  const otherCompression = [...names].find((name) => /^base\.tar\.(zst|lz4|bz2|xz)$/.test(name));
+  if (otherCompression && !names.has('base.tar') && !names.has('base.tar.gz')) {
+    throw sandboxCannotRestore(`the base backup is compressed with ${otherCompression.split('.').at(-1)} (${otherCompression}), which drills do not unpack yet (gzip or none only): take it with --compress=gzip or none, or drill a pg_dump of the same databases`);
+  }
   for (const gzip of [false, true]) {
     const suffix = gzip ? '.tar.gz' : '.tar';
     if (!names.has(`base${suffix}`)) continue;
@@ -51,9 +57,12 @@ interface BaseBackupRequest extends EngineRestoreRequest {
 export async function restoreBaseBackup(request: BaseBackupRequest, layout: BaseBackupLayout): Promise<RestoreSummary> {
   const { sandbox } = request;
   const versionText = await readPgVersion(layout);
-  const major = Number(versionText);
-  if (!Number.isInteger(major) || major < 9) {
-    throw backupRejected({ name: 'format', observed: `PG_VERSION "${versionText.slice(0, 20)}"`, expected: 'a PostgreSQL major version', message: 'the base backup has no valid PG_VERSION file: it is not a complete PostgreSQL data directory' });
+  if (!/^\d+(\.\d+)?$/.test(versionText)) {
+    throw backupRejected({ name: 'format', observed: `PG_VERSION of ${versionText.length} byte(s)`, expected: 'a PostgreSQL major version', message: 'the base backup has no valid PG_VERSION file: it is not a complete PostgreSQL data directory' });
+  }
+  const major = Number(versionText.split('.')[0]);
+  if (major < 10) {
+    throw sandboxCannotRestore(`the base backup is a PostgreSQL ${versionText} data directory; drills start base backups of PostgreSQL 10 and newer only: drill a pg_dump of the same databases`);
   }
   const choice = await chooseServer({ major, from: `the base backup (PG_VERSION ${major})` }, request.installations);
   if (choice.bins.major !== major) {
@@ -71,11 +80,27 @@ export async function restoreBaseBackup(request: BaseBackupRequest, layout: Base
   await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
   const bytesRead = await layOut(layout, request);
   request.signal.throwIfAborted();
-  if (layout.manifest) checks.push(await verifyAgainstManifest(bins, layout.manifest, sandbox.dataDir, request.signal));
+  if (layout.manifest) checks.push(await verifyAgainstManifest(bins, layout.manifest, sandbox, request.signal));
   await startOnBackup(request, bins);
   await rememberRestoredDatabase(sandbox, request.defaultDatabase ?? 'postgres');
   checks.push({ name: 'restore', passed: true, observed: 'server started and reached a consistent state', expected: 'WAL replay to the end of the backup', message: `PostgreSQL ${bins.version} replayed the backup's WAL and reached a consistent state` });
   return { format: 'basebackup', bytesRead, producer: { tool: 'pg_basebackup', serverVersion: String(major) }, checks };
+}
+
+/**
+ * A file the sandbox account reads, in its directory: whatever was there (a link planted by an
+ * earlier process of that account) is removed, the new file is created exclusively and handed over
+ * by descriptor, so nothing is followed.
+ */
+async function writeSandboxFile(sandbox: SandboxHandle, file: string, content: string | Buffer): Promise<void> {
+  await fs.rm(file, { force: true });
+  const handle = await fs.open(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.chown(sandbox.uid, sandbox.gid);
+  } finally {
+    await handle.close();
+  }
 }
 
 function formatCheck(layout: BaseBackupLayout): Check {
@@ -84,7 +109,7 @@ function formatCheck(layout: BaseBackupLayout): Check {
 }
 
 async function readPgVersion(layout: BaseBackupLayout): Promise<string> {
-  if (layout.kind === 'plain') return (await fs.readFile(path.join(layout.dir, 'PG_VERSION'), 'utf8')).trim();
+  if (layout.kind === 'plain') return (await readSmallRegularFile(path.join(layout.dir, 'PG_VERSION'))).trim();
   try {
     return (await tarMember(layout, 'PG_VERSION')).trim();
   } catch (err) {
@@ -98,6 +123,20 @@ async function readPgVersion(layout: BaseBackupLayout): Promise<string> {
   }
 }
 
+/** A backup's small text file, read as the worker: never through a link, never more than a few KiB. */
+async function readSmallRegularFile(file: string): Promise<string> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${path.basename(file)} is not a regular file`);
+    const buffer = Buffer.alloc(Math.min(stat.size, SMALL_FILE_LIMIT));
+    await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** One small member of the base tar, read to stdout (nothing is written anywhere). */
 async function tarMember(layout: Extract<BaseBackupLayout, { kind: 'tar' }>, member: string): Promise<string> {
   // --occurrence: stop reading once the member is found, rather than scanning the whole archive.
@@ -108,7 +147,7 @@ async function tarMember(layout: Extract<BaseBackupLayout, { kind: 'tar' }>, mem
 /** "backup label "nightly", started 2026-11-30 02:00:01 UTC" from backup_label, when present. */
 async function readBackupLabel(layout: BaseBackupLayout): Promise<string | undefined> {
   let text: string | undefined;
-  if (layout.kind === 'plain') text = await fs.readFile(path.join(layout.dir, 'backup_label'), 'utf8').catch(() => undefined);
+  if (layout.kind === 'plain') text = await readSmallRegularFile(path.join(layout.dir, 'backup_label')).catch(() => undefined);
   else text = await tarMember(layout, 'backup_label').catch(() => undefined);
   const started = text && /^START TIME: (.+)$/m.exec(text)?.[1];
   const name = text && /^LABEL: (.+)$/m.exec(text)?.[1];
@@ -126,6 +165,7 @@ async function layOut(layout: BaseBackupLayout, request: BaseBackupRequest): Pro
   const asSandbox = { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, signal: request.signal };
   if (layout.kind === 'plain') {
     await runToolOrThrow('cp', ['-R', '--no-dereference', `${layout.dir}/.`, sandbox.dataDir], { signal: request.signal });
+    await refuseLinks(sandbox.dataDir);
     await runToolOrThrow('chown', ['-R', '--no-dereference', `${sandbox.uid}:${sandbox.gid}`, sandbox.dataDir], {});
     await runToolOrThrow('chmod', ['-R', 'u+rwX,go-rwx', sandbox.dataDir], {});
     return request.content.sizeBytes;
@@ -133,47 +173,76 @@ async function layOut(layout: BaseBackupLayout, request: BaseBackupRequest): Pro
   let bytes = 0;
   for (const [archive, into] of [[layout.base, sandbox.dataDir], [layout.wal, path.join(sandbox.dataDir, 'pg_wal')]] as const) {
     if (!archive) continue;
-    await fs.mkdir(into, { recursive: true, mode: 0o700 });
-    await fs.chown(into, sandbox.uid, sandbox.gid);
+    // base.tar may have made pg_wal already; anything there but a real directory is refused (a link
+    // would have the worker create and chown whatever it points at).
+    const existing = await fs.lstat(into).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw sandboxCannotRestore(`the base backup's ${path.relative(sandbox.dataDir, into)} is not a directory (a symbolic link?): drills restore only self-contained base backups`);
+    if (!existing) {
+      await fs.mkdir(into, { mode: 0o700 });
+      await fs.lchown(into, sandbox.uid, sandbox.gid);
+    }
     const run = await runTool('tar', ['-x', ...(layout.gzip ? ['-z'] : []), '-f', '-', '--no-same-owner', '-C', into], { ...asSandbox, stdinFile: archive });
     request.signal.throwIfAborted();
-    if (run.exitCode !== 0) {
-      const why = run.stderrTail.slice(-2).join(' | ') || `tar exit ${run.exitCode}`;
-      throw backupRejected({ name: 'restore', observed: `${path.basename(archive)}: ${why}`, expected: 'complete tar archives', message: `${path.basename(archive)} cannot be unpacked (${why}): the base backup is cut short or damaged` });
-    }
+    if (run.exitCode !== 0) throw tarFailure(path.basename(archive), run.stderrTail);
+    await refuseLinks(sandbox.dataDir);
     bytes += (await fs.stat(archive)).size;
   }
   return bytes;
 }
 
-/** pg_verifybackup against the backup_manifest (PostgreSQL 13+): every file's size and checksum, and the WAL. */
-async function verifyAgainstManifest(bins: PostgresBinaries, manifest: string, dataDir: string, signal: AbortSignal): Promise<Check> {
+/** A cut or damaged archive is the backup's fault; anything else (disk full, permissions) is the sandbox's. */
+function tarFailure(name: string, stderr: string[]): Error {
+  const why = stderr.slice(-2).join(' | ') || 'tar failed';
+  if (/Unexpected EOF|unexpected end of file|not look like a tar|invalid compressed data|crc error|format violated|Skipping to next header|Damaged tar/i.test(stderr.join('\n'))) {
+    return backupRejected({ name: 'restore', observed: `${name}: ${why}`, expected: 'complete tar archives', message: `${name} cannot be unpacked (${why}): the base backup is cut short or damaged` });
+  }
+  return sandboxCannotRestore(`unpacking ${name} into the sandbox failed (${why}): check the sandbox directory's free space and permissions`);
+}
+
+/**
+ * Symbolic links in a laid-out data directory (tablespace links, a pg_wal elsewhere) would have the
+ * sandbox server write outside its sandbox: such base backups are not restored.
+ */
+async function refuseLinks(dataDir: string): Promise<void> {
+  const { stdout } = await execFileAsync('find', [dataDir, '-type', 'l', '-print', '-quit']);
+  if (stdout.trim()) {
+    throw sandboxCannotRestore(`the base backup holds a symbolic link (${path.relative(dataDir, stdout.trim())}); drills restore only self-contained base backups (no tablespaces, no pg_wal elsewhere)`);
+  }
+}
+
+/** pg_verifybackup against the backup_manifest (PostgreSQL 13+): every file's size and checksum. */
+async function verifyAgainstManifest(bins: PostgresBinaries, manifest: string, sandbox: SandboxHandle, signal: AbortSignal): Promise<Check> {
   const verify = path.join(bins.binDir, 'pg_verifybackup');
-  const run = await runTool(verify, ['--quiet', '-m', manifest, '-w', path.join(dataDir, 'pg_wal'), dataDir], { signal });
+  // As the sandbox account, on a copy of the manifest: it parses files the backup supplies. -n: the
+  // WAL is judged by the server's own recovery, in words about WAL.
+  const copy = path.join(sandbox.dir, 'backup_manifest');
+  await writeSandboxFile(sandbox, copy, await fs.readFile(manifest));
+  const run = await runTool(verify, ['--quiet', '-n', '-m', copy, sandbox.dataDir], { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, signal });
   signal.throwIfAborted();
   if (run.exitCode !== 0) {
     const why = [...new Set([...run.errorLines, ...run.stderrTail])].slice(0, 3).join('; ') || `exit ${run.exitCode}`;
-    throw backupRejected({ name: 'checksum', observed: why, expected: 'every file and the WAL as backup_manifest records them', message: `the base backup does not match its backup_manifest: ${why}` });
+    throw backupRejected({ name: 'checksum', observed: why, expected: 'every file as backup_manifest records it', message: `the base backup does not match its backup_manifest: ${why}` });
   }
-  return { name: 'checksum', passed: true, observed: 'pg_verifybackup: every file and the WAL match backup_manifest', expected: 'every file and the WAL as backup_manifest records them', message: 'every file of the base backup matches its backup_manifest (sizes and checksums), and its WAL parses' };
+  return { name: 'checksum', passed: true, observed: 'pg_verifybackup: every file matches backup_manifest', expected: 'every file as backup_manifest records it', message: 'every file of the base backup matches its backup_manifest (sizes and checksums)' };
 }
 
 /**
  * Starts the server on the laid-out files. Our own configuration file replaces the backup's (often
- * not inside the data directory at all); postgresql.auto.conf still applies, so what could reach
- * outside the sandbox is overridden on the command line. A backup of a standby (`-R`) would wait
- * for its primary forever: without the signal files it recovers like a crash and opens.
+ * not inside the data directory at all) and its postgresql.auto.conf is removed, so no setting of
+ * the backup applies. A backup of a standby (`-R`) would wait for its primary forever: without the
+ * signal files it recovers like a crash and opens.
  */
 async function startOnBackup(request: BaseBackupRequest, bins: PostgresBinaries): Promise<void> {
   const { sandbox } = request;
-  for (const signalFile of ['standby.signal', 'recovery.signal', 'postmaster.pid']) await fs.rm(path.join(sandbox.dataDir, signalFile), { force: true });
+  // postgresql.auto.conf goes too: settings such as ssl_passphrase_command or
+  // session_preload_libraries would run the backup's code in the sandbox.
+  for (const leftover of ['standby.signal', 'recovery.signal', 'postmaster.pid', 'postgresql.auto.conf']) await fs.rm(path.join(sandbox.dataDir, leftover), { force: true });
   const configFile = path.join(sandbox.dir, 'basebackup.conf');
   const hbaFile = path.join(sandbox.dir, 'basebackup_hba.conf');
   const identFile = path.join(sandbox.dir, 'basebackup_ident.conf');
-  await fs.writeFile(configFile, '# Restore Drill: settings of a throwaway server on a copy of a base backup\n');
-  await fs.writeFile(hbaFile, `local all ${SANDBOX_SUPERUSER} trust\nlocal all all trust\n`);
-  await fs.writeFile(identFile, '');
-  for (const file of [configFile, hbaFile, identFile]) await fs.chown(file, sandbox.uid, sandbox.gid);
+  await writeSandboxFile(sandbox, configFile, '# Restore Drill: settings of a throwaway server on a copy of a base backup\n');
+  await writeSandboxFile(sandbox, hbaFile, `local all ${SANDBOX_SUPERUSER} trust\nlocal all all trust\n`);
+  await writeSandboxFile(sandbox, identFile, '');
   const settings: Record<string, string> = {
     config_file: configFile,
     hba_file: hbaFile,
@@ -194,8 +263,7 @@ async function startOnBackup(request: BaseBackupRequest, bins: PostgresBinaries)
   };
   const options = [`-p ${sandbox.port}`, ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)].join(' ');
   const logFile = path.join(sandbox.dir, 'server.log');
-  await fs.writeFile(logFile, '');
-  await fs.chown(logFile, sandbox.uid, sandbox.gid);
+  await writeSandboxFile(sandbox, logFile, '');
   const run = await runTool(bins.path('pg_ctl'), ['-D', sandbox.dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', options, 'start'], {
     uid: sandbox.uid,
     gid: sandbox.gid,

@@ -46,12 +46,19 @@ export async function chooseServer(wanted: WantedMajor | undefined, installs: Po
   }
   const exact = available.find((install) => install.major === wanted.major);
   if (exact) return { bins: exact };
-  if (installs.canInstall(wanted.major)) {
-    return { bins: await installs.install(wanted.major), note: `PostgreSQL ${wanted.major} tools were installed for this dump` };
-  }
   const newer = available.filter((install) => install.major > wanted.major).at(-1);
+  let installFailure = '';
+  if (installs.canInstall(wanted.major)) {
+    try {
+      return { bins: await installs.install(wanted.major), note: `PostgreSQL ${wanted.major} tools were installed for this dump` };
+    } catch (err) {
+      // Offline, a newer major still restores the dump; without one the failure is the answer.
+      if (!newer) throw err;
+      installFailure = ` (${(err as Error).message.split(':')[0]})`;
+    }
+  }
   if (newer) {
-    return { bins: newer, note: `PostgreSQL ${wanted.major} tools are not installed; restored with PostgreSQL ${newer.version}, which loads dumps of older versions` };
+    return { bins: newer, note: `PostgreSQL ${wanted.major} tools are not installed${installFailure}; restored with PostgreSQL ${newer.version}, which loads dumps of older versions` };
   }
   const installed = available.length > 0 ? `installed here: ${available.map((install) => install.major).join(', ')}` : 'none is installed here';
   const remedy = installs.pinnedBuilds().some((build) => build.major === wanted.major)
