@@ -3,8 +3,9 @@
  * real dumps, each of which must fail with its own reason naming the verification level, while the
  * matching good backups, with every level switched on, pass.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { failureReason, type CheckLevel, type DrillChecksRequest } from '../../core/checks.js';
@@ -165,6 +166,35 @@ const cases: CorpusCase[] = [
     reason: /trailing garbage after its compressed stream/,
   },
   // Level 3: restorable.
+  {
+    label: 'a dump directory with a .bson file cut short',
+    engine: 'mongodb',
+    request: () => {
+      const dir = path.join(env.scratchDir, `${env.name}-${randomBytes(3).toString('hex')}-cut-dir`);
+      fs.cpSync(env.fixture(MONGO_FIXTURE_FILES.directory), dir, { recursive: true });
+      const orders = path.join(dir, 'shop', 'orders.bson');
+      // Mid-document: a cut that lands on a document boundary leaves a valid, shorter file (row drift catches that).
+      fs.truncateSync(orders, Math.floor(fs.statSync(orders).size * 0.6) + 13);
+      return mongoRequest(dir);
+    },
+    failedStep: 'restore',
+    level: 'restorable',
+    checks: ['complete'],
+    reason: /a \.bson file in the dump directory is incomplete: it ends in the middle of a document/,
+  },
+  {
+    label: 'a mongoexport JSON file given to the mongodb engine',
+    engine: 'mongodb',
+    request: () => {
+      const file = path.join(env.scratchDir, `${env.name}-${randomBytes(3).toString('hex')}-export.json`);
+      fs.writeFileSync(file, Array.from({ length: 20 }, (_, i) => JSON.stringify({ _id: { $oid: `65f0000000000000000000${String(i).padStart(2, '0')}` }, total: { $numberDecimal: '1.50' } })).join('\n'));
+      return mongoRequest(file);
+    },
+    failedStep: 'restore',
+    level: 'restorable',
+    checks: ['format'],
+    reason: /not a MongoDB dump: the file is JSON text, such as mongoexport writes: mongorestore loads only mongodump output/,
+  },
   {
     label: 'a truncated mongodump archive',
     engine: 'mongodb',
