@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../core/drill.js';
 import { PostgresInstallations } from '../../activities/engines/postgres/installations.js';
 import { chooseServer } from '../../activities/engines/postgres/server-choice.js';
-import type { PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { readInstallation, type PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { startPostgresServer } from '../../activities/engines/postgres/server.js';
+import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
 import { loadConfig } from '../../core/config.js';
 import { FIXTURE_FILES, FIXTURE_TABLES, makeFixtures } from '../support/fixtures.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
@@ -111,6 +113,24 @@ describe('PostgreSQL 14–18 dumps, each restored by its own major', () => {
     expect(result.outcome).toBe('passed');
     expect(countsOf(result)).toEqual(FIXTURE_TABLES);
     expect(producerMessage(result)).toMatch(new RegExp(`restored with PostgreSQL ${bins.get(14)!.version.replace('.', '\\.')} .*PostgreSQL 12 tools are not installed; restored with PostgreSQL 14\\.\\d+, which loads dumps of older versions`));
+  });
+});
+
+describe('a tools folder the sandbox account cannot reach', () => {
+  // Only a root worker hands sandboxes to another account (CI runs as root).
+  it.skipIf(process.getuid?.() !== 0)('ends with an error naming the folder and the way out, not a spawn failure', async () => {
+    const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'private-tools-'));
+    fs.chmodSync(privateDir, 0o700);
+    fs.cpSync(path.dirname(bins.get(16)!.binDir), path.join(privateDir, '16'), { recursive: true, verbatimSymlinks: true });
+    const install = (await readInstallation(path.join(privateDir, '16', 'bin'), 'project'))!;
+    const sandbox = await createLocalSandbox('private-tools', 'postgres', { hostTaskQueue: 'test', rootDir: env.sandboxRoot });
+    try {
+      expect((await sandboxAccount()).uid).not.toBe(0);
+      await expect(startPostgresServer(sandbox, install)).rejects.toThrow(/PostgreSQL 16\.\d+ in .*private-tools-.* cannot be run by the sandbox account \(uid \d+\): a directory above it is private\. Put the tools folder somewhere that account can read/);
+    } finally {
+      await removeLocalSandbox(sandbox);
+      fs.rmSync(privateDir, { recursive: true, force: true });
+    }
   });
 });
 

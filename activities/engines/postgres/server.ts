@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { runToolOrThrow, ToolFailedError } from '../../process.js';
+import { sandboxCannotRestore } from '../../failures.js';
 import type { PostgresBinaries } from './binaries.js';
 import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
 
@@ -36,7 +37,18 @@ function serverLogPath(sandbox: SandboxHandle): string {
 
 export async function startPostgresServer(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
   const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, env: sandboxEnv(), cwd: sandbox.dir };
-  await createClusterFiles(sandbox.dataDir, sandbox, bins, asSandboxUser);
+  try {
+    await createClusterFiles(sandbox.dataDir, sandbox, bins, asSandboxUser);
+  } catch (err) {
+    // The sandbox account runs the server: a tools folder under a private home directory is out of its reach.
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || /\bEACCES\b/.test((err as Error).message)) {
+      throw sandboxCannotRestore(
+        `PostgreSQL ${bins.version} in ${bins.binDir} cannot be run by the sandbox account (uid ${sandbox.uid}): a directory above it is private. ` +
+          'Put the tools folder somewhere that account can read (RESTORE_DRILL_TOOLS_DIR=/opt/restore-drill/tools npm run setup), or point RESTORE_DRILL_PG_BIN at a system installation',
+      );
+    }
+    throw err;
+  }
   const options = [
     `-p ${sandbox.port}`,
     `-c unix_socket_directories=${sandbox.socketDir}`,
