@@ -4,9 +4,11 @@
  * major with no tools ends as `error` saying what to install; an older one restores into the
  * oldest newer major and says so.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../core/drill.js';
 import { PostgresInstallations } from '../../activities/engines/postgres/installations.js';
@@ -14,11 +16,12 @@ import { chooseServer } from '../../activities/engines/postgres/server-choice.js
 import { readInstallation, type PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { startPostgresServer } from '../../activities/engines/postgres/server.js';
 import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig, PROJECT_ROOT } from '../../core/config.js';
 import { FIXTURE_FILES, FIXTURE_TABLES, makeFixtures } from '../support/fixtures.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 import { startScratchPostgres, type ScratchPostgres } from '../support/scratch-postgres.js';
 
+const execFileAsync = promisify(execFile);
 const MAJORS = [14, 16, 17, 18] as const;
 const FORMATS = [
   ['custom', FIXTURE_FILES.custom],
@@ -165,5 +168,26 @@ describe('installing a pinned major', () => {
     } finally {
       fs.rmSync(toolsDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('drill engines', () => {
+  const DRILL_BIN = path.join(PROJECT_ROOT, 'cli', 'bin.js');
+
+  it('lists every installed PostgreSQL major, the MariaDB and MongoDB servers, and refuses to install an unpinned major', async () => {
+    const { stdout } = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', '--json']);
+    const rows = JSON.parse(stdout) as Array<{ engine: string; version: string; status: string; where: string }>;
+    const postgresMajors = rows.filter((r) => r.engine === 'postgres' && r.status === 'installed').map((r) => Number(r.version.split('.')[0]));
+    expect(postgresMajors).toEqual([18, 17, 16, 15, 14]);
+    expect(rows.find((r) => r.engine === 'postgres' && r.version.startsWith('17.'))?.where).toBe(`${bins.get(17)!.binDir} (${bins.get(17)!.origin})`);
+    expect(rows.find((r) => r.engine === 'mysql')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+\.\d+\.\d+-MariaDB/) });
+    expect(rows.find((r) => r.engine === 'mongodb')?.status).toBe('installed');
+
+    const refused = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', 'install', '19']).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no pinned PostgreSQL 19 build for this machine: install it yourself and add its bin directory to RESTORE_DRILL_PG_BIN/);
   });
 });
