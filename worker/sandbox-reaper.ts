@@ -23,13 +23,14 @@ export interface SandboxReaperOptions {
 /** One pass; returns the drill ids whose sandboxes it destroyed. */
 export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Promise<string[]> {
   const reaped: string[] = [];
+  const engines = createEngines({ postgres: configuredPostgresInstallations() });
   for (const marker of await listLocalSandboxes(options.sandboxRootDir)) {
     const sandbox = marker.handle;
     // Another worker on a shared temp dir owns its own sandboxes.
     if (sandbox.hostTaskQueue !== options.hostTaskQueue) continue;
     const expired = Date.parse(marker.expiresAt) < Date.now();
     if (!expired && (await drillStillRunning(options.client, sandbox))) continue;
-    await createEngines({ postgres: configuredPostgresInstallations() })[sandbox.engine].stopServer(sandbox);
+    await engines[sandbox.engine].stopServer(sandbox);
     await removeLocalSandbox(sandbox);
     reaped.push(sandbox.drillId);
     options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${expired ? 'expired' : 'drill no longer running'})`);

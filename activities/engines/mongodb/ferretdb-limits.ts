@@ -5,12 +5,10 @@
  * in "lost the sandbox server" or in refused collections, which says nothing about the backup.
  * Knowing it in advance lets the drill end as an `error` naming the feature and the way out.
  */
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { Transform, type TransformCallback } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { BSON } from 'mongodb';
 
 /** BSON element types FerretDB 1.x cannot store, by type byte. */
@@ -238,10 +236,10 @@ function safeJson(text: string): unknown {
 }
 
 /**
- * Reads a dump directory for what FerretDB cannot hold, before anything is restored: each
- * collection's metadata, then its documents (stopping at the first limitation).
+ * What a dump directory's collection metadata asks for that FerretDB refuses (views, validators,
+ * …). Documents are watched by LimitationScanner during the directory's one read (./dump-directory.ts).
  */
-export async function findDirectoryLimitation(dir: string, signal: AbortSignal): Promise<Limitation | undefined> {
+export async function findMetadataLimitation(dir: string): Promise<Limitation | undefined> {
   for (const database of (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
     const files = await fs.readdir(path.join(dir, database.name));
     for (const file of files.filter((f) => /\.metadata\.json(\.gz)?$/.test(f))) {
@@ -250,35 +248,8 @@ export async function findDirectoryLimitation(dir: string, signal: AbortSignal):
       const feature = unsupportedOption(metadata);
       if (feature) return { feature, namespace: `${database.name}.${file.replace(/\.metadata\.json(\.gz)?$/, '')}` };
     }
-    for (const file of files.filter((f) => /\.bson(\.gz)?$/.test(f))) {
-      const namespace = `${database.name}.${file.replace(/\.bson(\.gz)?$/, '')}`;
-      const found = await scanBsonFile(path.join(dir, database.name, file), namespace, signal);
-      if (found) return found;
-    }
   }
   return undefined;
-}
-
-async function scanBsonFile(file: string, namespace: string, signal: AbortSignal): Promise<Limitation | undefined> {
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  let found: Limitation | undefined;
-  const scanner = new LimitationScanner('bson', namespace, (limitation) => {
-    found = limitation;
-    stop.abort();
-  });
-  const stages: NodeJS.ReadWriteStream[] = file.endsWith('.gz') ? [createGunzip(), scanner] : [scanner];
-  try {
-    await pipeline(createReadStream(file), ...(stages as [NodeJS.ReadWriteStream]), new Writable({ write: (_chunk, _enc, done) => done() }), { signal: stop.signal });
-  } catch (err) {
-    signal.throwIfAborted();
-    // Found (we stopped reading) or damaged data, which the restore reports in its own words.
-    if (!found && (err as Error).name !== 'AbortError' && !/^Z_/.test(String((err as NodeJS.ErrnoException).code))) throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-  return found;
 }
 
 function gunzipSafe(raw: Buffer): Buffer {

@@ -7,8 +7,8 @@ import { pipeline, type Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected, sandboxCannotRestore } from '../../failures.js';
-import { findIncompleteBsonFile } from './bson-completeness.js';
-import { describeLimitation, findDirectoryLimitation, LimitationScanner, WAY_OUT } from './ferretdb-limits.js';
+import { readDumpDirectory } from './dump-directory.js';
+import { describeLimitation, findMetadataLimitation, LimitationScanner, WAY_OUT } from './ferretdb-limits.js';
 import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, runTool, type ToolRun } from '../../process.js';
 import { ByteCounter } from '../../streams.js';
@@ -33,17 +33,16 @@ export async function restoreMongoBackup(request: RestoreRequest): Promise<Resto
   // The restore tools do not depend on the dump's server version; only the plan's word is checked.
   if (dump.producer) checks.push(producerCheck('MongoDB', dump.producer, request.declaredVersion));
 
-  if (dump.format === 'directory') {
-    const cut = await findIncompleteBsonFile(request.content.directory!, request.signal);
-    if (cut) {
-      throw backupRejected({ name: 'complete', observed: `${cut.file} ${cut.problem}`, expected: 'every .bson file of the dump directory ends with a whole document', message: `a .bson file in the dump directory is incomplete: it ends in the middle of a document (${cut.file} ${cut.problem}), so the backup job was cut short or the copy is partial` });
-    }
-  }
   const bins = findMongoBinaries();
   const ferretdb = bins.server.kind === 'ferretdb';
-  if (ferretdb && dump.format === 'directory') {
-    const limitation = await findDirectoryLimitation(request.content.directory!, request.signal);
-    if (limitation) throw sandboxCannotRestore(describeLimitation(limitation, 'directory'));
+  if (dump.format === 'directory') {
+    const dir = request.content.directory!;
+    const { incomplete, limitation } = await readDumpDirectory(dir, request.signal, { scanLimitations: ferretdb });
+    if (incomplete) {
+      throw backupRejected({ name: 'complete', observed: `${incomplete.file} ${incomplete.problem}`, expected: 'every .bson file of the dump directory ends with a whole document', message: `a .bson file in the dump directory is incomplete: it ends in the middle of a document (${incomplete.file} ${incomplete.problem}), so the backup job was cut short or the copy is partial` });
+    }
+    const refused = limitation ?? (ferretdb ? await findMetadataLimitation(dir) : undefined);
+    if (refused) throw sandboxCannotRestore(describeLimitation(refused, 'directory'));
   }
   if (request.isRetry) await dropUserDatabases(request.sandbox);
 

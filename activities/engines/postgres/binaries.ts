@@ -68,9 +68,13 @@ export function splitBinDirs(value: string | undefined): string[] {
   return (value ?? '').split(path.delimiter).map((dir) => dir.trim()).filter(Boolean);
 }
 
-/** Newest major version first. */
+/** Debian's per-major installations, newest major first. */
 export function debianBinDirs(): string[] {
-  const root = '/usr/lib/postgresql';
+  return majorBinDirs('/usr/lib/postgresql');
+}
+
+/** `<root>/<major>/bin` for every numeric entry of `root`, newest major first. */
+export function majorBinDirs(root: string): string[] {
   try {
     return fs
       .readdirSync(root)

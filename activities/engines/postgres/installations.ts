@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, PROJECT_ROOT } from '../../../core/config.js';
-import { debianBinDirs, pathDirs, readInstallation, splitBinDirs, type PostgresBinaries, type PostgresOrigin } from './binaries.js';
+import { debianBinDirs, majorBinDirs, pathDirs, readInstallation, splitBinDirs, type PostgresBinaries, type PostgresOrigin } from './binaries.js';
 
 const execFileAsync = promisify(execFile);
 const INSTALLER = path.join(PROJECT_ROOT, 'scripts', 'tools', 'install-postgres.sh');
@@ -36,6 +36,7 @@ export class PostgresInstallationError extends Error {}
 export class PostgresInstallations {
   private listing: Promise<PostgresBinaries[]> | undefined;
   private installing = new Map<number, Promise<PostgresBinaries>>();
+  private pinned: PinnedBuild[] | undefined;
 
   constructor(private readonly options: PostgresInstallationsOptions) {}
 
@@ -54,7 +55,8 @@ export class PostgresInstallations {
 
   /** Majors the project has a pinned build of for this machine's architecture. */
   pinnedBuilds(): PinnedBuild[] {
-    return readPinnedBuilds(process.arch === 'arm64' ? 'aarch64' : 'x86_64');
+    this.pinned ??= readPinnedBuilds(process.arch === 'arm64' ? 'aarch64' : 'x86_64');
+    return this.pinned;
   }
 
   canInstall(major: number): boolean {
@@ -94,7 +96,7 @@ export class PostgresInstallations {
   private async scan(): Promise<PostgresBinaries[]> {
     const candidates: Array<[string, PostgresOrigin]> = [
       ...splitBinDirs(this.options.configuredBinDirs).map((dir): [string, PostgresOrigin] => [dir, 'configured']),
-      ...projectBinDirs(this.options.toolsDir).map((dir): [string, PostgresOrigin] => [dir, 'project']),
+      ...majorBinDirs(path.join(this.options.toolsDir, 'postgres')).map((dir): [string, PostgresOrigin] => [dir, 'project']),
       ...debianBinDirs().map((dir): [string, PostgresOrigin] => [dir, 'debian']),
       ...pathDirs().map((dir): [string, PostgresOrigin] => [dir, 'path']),
     ];
@@ -104,19 +106,6 @@ export class PostgresInstallations {
       if (install && !byMajor.has(install.major)) byMajor.set(install.major, install);
     }
     return [...byMajor.values()].sort((a, b) => b.major - a.major);
-  }
-}
-
-function projectBinDirs(toolsDir: string): string[] {
-  const root = path.join(toolsDir, 'postgres');
-  try {
-    return fs
-      .readdirSync(root)
-      .filter((name) => /^\d+$/.test(name))
-      .sort((a, b) => Number(b) - Number(a))
-      .map((major) => path.join(root, major, 'bin'));
-  } catch {
-    return [];
   }
 }
 

@@ -21,7 +21,7 @@ import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../proce
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import { ByteCounter } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
-import { producerCheck, versionNumber } from '../producer-check.js';
+import { producerCheck } from '../producer-check.js';
 import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
 import { archiveVersionReadable, newestArchiveVersionRead, readPostgresProducer, type PostgresProducer } from './producer.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
@@ -89,7 +89,7 @@ export async function restorePostgresBackup(restoreRequest: RestoreRequest): Pro
   }
   // A cancelled drill kills the tool; its exit says nothing about the backup.
   request.signal.throwIfAborted();
-  checks.push(verdictFromTool(run, request.allowedErrors, newerToolNote(producer, request.bins)));
+  checks.push(verdictFromTool(run, request.allowedErrors));
   return { format, bytesRead, producer, checks };
 }
 
@@ -123,12 +123,6 @@ const ORIGIN_WORDS: Record<PostgresBinaries['origin'], string> = {
   debian: 'Debian package',
   path: 'found on PATH',
 };
-
-function newerToolNote(producer: PostgresProducer | null, bins: PostgresBinaries): string | undefined {
-  const producerMajor = Number(versionNumber(producer?.tool)?.split('.')[0] ?? NaN);
-  if (!(producerMajor > bins.major)) return undefined;
-  return `the dump was written by ${producer!.tool}, newer than these tools (${bins.version}); restoring it with PostgreSQL ${producerMajor} tools may succeed`;
-}
 
 async function detectFormat(content: BackupContent, requested: DumpFormat): Promise<{ format: PostgresFormat; compression: Compression }> {
   if (content.directory) {
@@ -258,7 +252,7 @@ export function endsWithTrailer(head: string, tail: string): boolean {
 }
 
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
-function verdictFromTool(run: ToolRun, allowedErrors: string[], versionHint: string | undefined): Check {
+function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
   // nothing about the backup: an infrastructure error, retried.
   if (run.signal || (run.command === 'psql' && run.exitCode === 2)) {
@@ -266,14 +260,13 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[], versionHint: str
   }
   const errors = parseRestoreErrors(run.errorLines);
   const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors, allowedErrors);
-  const hint = versionHint ? ` (${versionHint})` : '';
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
   if (genuine.length > 0 || run.droppedErrorLines > 0) {
     throw backupRejected({
       name: 'restore',
       observed: `${genuine.length + run.droppedErrorLines} error(s)${ignored}`,
       expected: 'no restore errors',
-      message: `${run.command} reported ${genuine.length + run.droppedErrorLines} error(s): ${describeErrors(genuine)}${hint}`,
+      message: `${run.command} reported ${genuine.length + run.droppedErrorLines} error(s): ${describeErrors(genuine)}`,
     });
   }
   // pg_restore exits 1 whenever it skipped past an error; psql's non-zero exits are all fatal.
@@ -283,7 +276,7 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[], versionHint: str
       name: 'restore',
       observed: describeExit(run),
       expected: 'exit code 0',
-      message: `${run.command} failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}${hint}`,
+      message: `${run.command} failed (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`,
     });
   }
   return {

@@ -1,14 +1,15 @@
 /**
- * Whether every .bson file of a dump directory holds whole documents. mongorestore loads a .bson
- * file cut in the middle of a document up to the cut and reports success, so a partial copy or an
- * interrupted dump would pass with fewer documents; walking the documents' length prefixes (no
- * parsing) finds the cut first.
+ * One read of a dump directory's .bson files before restoring. It checks that every file holds whole
+ * documents: mongorestore loads a file cut in the middle of a document up to the cut and reports
+ * success, so a partial copy would pass with fewer documents; walking the length prefixes finds the
+ * cut. With `scanner`, the same bytes also pass through a FerretDB LimitationScanner.
  */
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { LimitationScanner, type Limitation } from './ferretdb-limits.js';
 
 export interface IncompleteFile {
   /** "shop/orders.bson" */
@@ -17,13 +18,23 @@ export interface IncompleteFile {
   problem: string;
 }
 
-export async function findIncompleteBsonFile(dir: string, signal: AbortSignal): Promise<IncompleteFile | undefined> {
+export interface DirectoryReading {
+  incomplete?: IncompleteFile;
+  limitation?: Limitation;
+}
+
+export async function readDumpDirectory(dir: string, signal: AbortSignal, options: { scanLimitations: boolean }): Promise<DirectoryReading> {
+  let limitation: Limitation | undefined;
   for (const database of (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
     for (const name of (await fs.readdir(path.join(dir, database.name))).filter((f) => /\.bson(\.gz)?$/.test(f)).sort()) {
       signal.throwIfAborted();
       const file = path.join(dir, database.name, name);
       const raw = createReadStream(file);
-      const stream: Readable = name.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+      const stages: NodeJS.ReadWriteStream[] = [];
+      if (name.endsWith('.gz')) stages.push(createGunzip());
+      if (options.scanLimitations && !limitation) stages.push(new LimitationScanner('bson', `${database.name}.${name.replace(/\.bson(\.gz)?$/, '')}`, (found) => (limitation = found)));
+      // pipeline, not pipe: a gunzip error must reach the reader below rather than leave it waiting.
+      const stream: Readable = stages.length === 0 ? raw : (pipeline([raw, ...stages] as unknown as [Readable, NodeJS.ReadWriteStream], () => {}) as unknown as Readable);
       let problem: string | undefined;
       try {
         problem = await walkDocuments(stream);
@@ -34,10 +45,11 @@ export async function findIncompleteBsonFile(dir: string, signal: AbortSignal): 
       } finally {
         raw.destroy();
       }
-      if (problem) return { file: `${database.name}/${name}`, problem };
+      // A cut file decides the verdict (failed) even when an earlier document was one FerretDB cannot hold.
+      if (problem) return { incomplete: { file: `${database.name}/${name}`, problem } };
     }
   }
-  return undefined;
+  return { limitation };
 }
 
 async function walkDocuments(stream: Readable): Promise<string | undefined> {
