@@ -66,7 +66,6 @@ export async function restorePostgresBackup(restoreRequest: RestoreRequest): Pro
   const { format, compression } = await detectFormat(restoreRequest.content, restoreRequest.requestedFormat);
   const producer = await readProducer(restoreRequest.content, format);
   const choice = await chooseServer(wantedMajor(producer, restoreRequest.declaredVersion), restoreRequest.installations);
-  await ensureServerMajor(restoreRequest.sandbox, choice.bins);
   const request: RestoreWith = { ...restoreRequest, bins: choice.bins };
   const formatCheck: Check = {
     name: 'format',
@@ -75,9 +74,9 @@ export async function restorePostgresBackup(restoreRequest: RestoreRequest): Pro
     expected: request.requestedFormat === 'auto' ? 'a pg_dump format' : request.requestedFormat,
     message: `backup is a pg_dump ${format}-format dump${compression === 'gzip' ? ', gzip-compressed' : ''}`,
   };
-  const checks: Check[] = [formatCheck];
-  const producerJudged = judgeProducer(producer, format, request, choice.note);
-  if (producerJudged) checks.push(producerJudged);
+  // Judged before the server starts: a dump from the wrong server is rejected without one.
+  const checks: Check[] = [formatCheck, judgeProducer(producer, format, request, choice.note)];
+  await ensureServerMajor(request.sandbox, request.bins);
   await prepareTargetDatabase(request);
 
   let run: ToolRun;
@@ -102,7 +101,7 @@ async function readProducer(content: BackupContent, format: PostgresFormat): Pro
  * The dump's major chose the tools, so an archive these tools cannot read means the dump's own
  * version is unknown or not installable: the sandbox cannot judge it, which is an `error`.
  */
-function judgeProducer(producer: PostgresProducer | null, format: PostgresFormat, request: RestoreWith, choiceNote: string | undefined): Check | undefined {
+function judgeProducer(producer: PostgresProducer | null, format: PostgresFormat, request: RestoreWith, choiceNote: string | undefined): Check {
   const { bins } = request;
   if (format !== 'plain' && producer?.archiveVersion && !archiveVersionReadable(producer.archiveVersion, bins.major)) {
     throw sandboxCannotRestore(
