@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { CredentialResolver } from '../core/credentials.js';
 import type { HistoryDb } from '../db/client.js';
 import type { PostgresInstallations } from './engines/postgres/installations.js';
+import type { MysqlServers } from './engines/mysql/servers.js';
 import type { SignalProgress } from './progress.js';
 import type { HousekeepingSettings } from './steps/housekeeping.js';
 
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   signalProgress?: SignalProgress;
   /** RESTORE_DRILL_PG_BIN and the tools folder by default (see engines/postgres/installations.ts). */
   postgres?: PostgresInstallations;
+  /** The packaged MariaDB/MySQL server and the tools folder's builds by default (see engines/mysql/servers.ts). */
+  mysql?: MysqlServers;
   /** Parent directory of local sandboxes (OS temp dir by default). */
   sandboxRootDir?: string;
   /** The vault: source credentials, decryption keys and channel secrets, by name. */

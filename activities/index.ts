@@ -21,6 +21,7 @@ import { teardownActivities } from './steps/teardown.js';
 import { verifyActivities } from './steps/verify.js';
 import { VaultError } from './vault/errors.js';
 import { configuredPostgresInstallations } from './engines/postgres/installations.js';
+import { configuredMysqlServers } from './engines/mysql/servers.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { LocateResult } from './steps/locate.js';
@@ -29,7 +30,7 @@ export type { InspectResult } from './steps/inspect.js';
 
 export function createActivities(rawDeps: ActivityDeps) {
   const deps: ActivityDeps = { ...rawDeps, credentials: rawDeps.credentials && settledVaultErrors(rawDeps.credentials) };
-  const sandboxes = sandboxLifecycle(createEngines({ postgres: deps.postgres ?? configuredPostgresInstallations() }));
+  const sandboxes = sandboxLifecycle(createEngines({ postgres: deps.postgres ?? configuredPostgresInstallations(), mysql: deps.mysql ?? configuredMysqlServers() }));
   return {
     ...planSnapshotActivities(deps),
     ...locateActivities(deps),

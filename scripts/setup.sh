@@ -3,6 +3,8 @@
 # safe to run before every `npm start` / `npm test`:
 #   - PostgreSQL server and client tools (Debian packages) for the embedded history database, and
 #     full builds of every other supported major (RESTORE_DRILL_PG_MAJORS) for sandboxes;
+#   - MariaDB (Debian's packages) and a MariaDB 11.4 build from the Maven registry for MySQL 8
+#     dumps (RESTORE_DRILL_MARIADB_SERIES);
 #   - the Temporal CLI, whose `temporal server start-dev` is the development Temporal server,
 #     built from Go modules into the project-local tools folder;
 #   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
@@ -171,4 +173,28 @@ done
 if [ "${#wanted_pg_majors[@]}" -gt 0 ]; then
   RESTORE_DRILL_TOOLS_DIR="$TOOLS_DIR" bash scripts/tools/install-postgres.sh "${wanted_pg_majors[@]}" \
     || say "warning: not every PostgreSQL major could be installed (see above); \`npx drill engines\` shows what is there"
+fi
+
+# MariaDB 11.4 for MySQL 8 dumps (it has their utf8mb4_0900_* collations, the packaged 10.11 has
+# none), from the pinned build in scripts/tools/mariadb-builds.txt into $TOOLS_DIR/mariadb/<series>;
+# skipped when the packaged server is already that new. Without it, MySQL 8 dumps still restore
+# with those collations mapped, and the drill says so.
+packaged_mariadb_version() {
+  local server
+  server="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+  [ -x "$server" ] && "$server" --version | sed -n 's/.*Ver \([0-9]*\.[0-9]*\).*/\1/p'
+}
+wanted_mariadb_series=()
+for series in ${RESTORE_DRILL_MARIADB_SERIES-11.4}; do
+  packaged="$(packaged_mariadb_version || true)"
+  if [ -n "$packaged" ] && [ "$(printf '%s\n%s\n' "$series" "$packaged" | sort -V | head -1)" = "$series" ]; then
+    say "MariaDB $series: the packaged MariaDB $packaged covers it"
+  else
+    wanted_mariadb_series+=("$series")
+  fi
+done
+if [ "${#wanted_mariadb_series[@]}" -gt 0 ]; then
+  if ! command -v mvn >/dev/null 2>&1 && is_root; then apt_install maven; fi
+  RESTORE_DRILL_TOOLS_DIR="$TOOLS_DIR" bash scripts/tools/install-mariadb.sh "${wanted_mariadb_series[@]}" \
+    || say "warning: MariaDB ${wanted_mariadb_series[*]} could not be installed (see above); MySQL 8 dumps will restore with their collations mapped"
 fi

@@ -9,6 +9,7 @@ import { configuredPostgresInstallations } from '../activities/engines/postgres/
 import type { Client } from '@temporalio/client';
 import type { SandboxHandle } from '../core/drill.js';
 import { createEngines } from '../activities/engines/registry.js';
+import { configuredMysqlServers } from '../activities/engines/mysql/servers.js';
 import { listLocalSandboxes, removeLocalSandbox } from '../activities/sandboxes/local.js';
 
 const REAP_INTERVAL_MS = 5 * 60_000;
@@ -23,7 +24,7 @@ export interface SandboxReaperOptions {
 /** One pass; returns the drill ids whose sandboxes it destroyed. */
 export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Promise<string[]> {
   const reaped: string[] = [];
-  const engines = createEngines({ postgres: configuredPostgresInstallations() });
+  const engines = createEngines({ postgres: configuredPostgresInstallations(), mysql: configuredMysqlServers() });
   for (const marker of await listLocalSandboxes(options.sandboxRootDir)) {
     const sandbox = marker.handle;
     // Another worker on a shared temp dir owns its own sandboxes.

@@ -4,6 +4,7 @@
  * local sandboxes (restore, inspect, teardown). Used by worker/main.ts and by the tests.
  */
 import type { PostgresInstallations } from '../activities/engines/postgres/installations.js';
+import type { MysqlServers } from '../activities/engines/mysql/servers.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -38,6 +39,8 @@ export interface DrillWorkerOptions {
   workerId?: string;
   /** PostgreSQL majors sandboxes may run; by default those the environment configures. */
   postgres?: PostgresInstallations;
+  /** MariaDB/MySQL server builds sandboxes may run; by default the packaged one and the tools folder's. */
+  mysql?: MysqlServers;
   sandboxRootDir?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -81,6 +84,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     hostTaskQueue,
     credentials: options.credentials ?? createVault({ db: options.db, keys: loadMasterKeys(process.env), actor: `worker:${options.workerId ?? os.hostname()}` }),
     postgres: options.postgres,
+    mysql: options.mysql,
     sandboxRootDir: options.sandboxRootDir,
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
     links: options.links ?? { appUrl: null, temporalUiUrl: null, namespace: options.namespace },

@@ -4,15 +4,17 @@ import { mongodbEngine } from './mongodb/index.js';
 import { mysqlEngine } from './mysql/index.js';
 import { postgresEngine } from './postgres/index.js';
 import type { PostgresInstallations } from './postgres/installations.js';
+import type { MysqlServers } from './mysql/servers.js';
 
 export interface EngineOptions {
   postgres: PostgresInstallations;
+  mysql: MysqlServers;
 }
 
 export function createEngines(options: EngineOptions): Record<Engine, EngineAdapter> {
   return {
     postgres: postgresEngine({ installations: options.postgres }),
-    mysql: mysqlEngine(),
+    mysql: mysqlEngine({ servers: options.mysql }),
     mongodb: mongodbEngine(),
   };
 }

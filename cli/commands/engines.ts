@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { configuredPostgresInstallations } from '../../activities/engines/postgres/installations.js';
 import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js';
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
+import { configuredMysqlServers, pinnedMariadbSeries } from '../../activities/engines/mysql/servers.js';
 import { CliError, EXIT_PASSED, EXIT_USAGE_OR_INFRA } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 
@@ -18,8 +19,8 @@ const USAGE = `Usage: drill engines [--json]
        drill engines install MAJOR...
 
 Lists the engine versions this host's local sandboxes run: every PostgreSQL major installed (a dump
-restores with the major that made it), those the project can install, the MariaDB/MySQL server and
-the MongoDB server and tools. "install" fetches pinned PostgreSQL builds into the tools folder.`;
+restores with the major that made it), those the project can install, the MariaDB/MySQL servers
+(the packaged one and the tools folder's MariaDB builds) and the MongoDB server and tools. "install" fetches pinned PostgreSQL builds into the tools folder.`;
 
 interface EngineRow {
   engine: string;
@@ -66,12 +67,23 @@ async function engineRows(): Promise<EngineRow[]> {
   }
   rows.sort((a, b) => Number.parseFloat(b.version) - Number.parseFloat(a.version));
   rows.push(await toolRow('mysql', () => findMysqlBinaries().server, (banner) => banner.match(/Ver\s+(\S+)/)?.[1]));
+  rows.push(...mariadbBuildRows());
   rows.push(
     await toolRow('mongodb', () => findMongoBinaries().server.path, (banner, server) => {
       const version = banner.match(/v(\d+\.\d+\.\d+)/)?.[1];
       return version && (server.endsWith('ferretdb') ? `FerretDB ${version} (MongoDB-wire, see docs/engines.md)` : `mongod ${version}`);
     }),
   );
+  return rows;
+}
+
+/** The tools folder's MariaDB builds (for MySQL 8 dumps), and the pinned ones not installed yet. */
+function mariadbBuildRows(): EngineRow[] {
+  const installed = configuredMysqlServers().list().filter((build) => build.origin === 'tools folder');
+  const rows: EngineRow[] = installed.map((build) => ({ engine: 'mysql', version: `${build.version}-MariaDB`, status: 'installed', where: `${build.baseDir} (tools folder)` }));
+  for (const series of pinnedMariadbSeries()) {
+    if (!installed.some((build) => build.version.startsWith(`${series}.`))) rows.push({ engine: 'mysql', version: `MariaDB ${series}`, status: 'installable', where: `RESTORE_DRILL_MARIADB_SERIES=${series} npm run setup` });
+  }
   return rows;
 }
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
-import { sandboxServerVersion } from '../../activities/engines/mysql/producer.js';
+import { packagedMysqlServerOrThrow } from '../../activities/engines/mysql/servers.js';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { RESTORE_JOBS } from '../../activities/engines/postgres/restore.js';
 import { THROWAWAY_SERVER_SETTINGS } from '../../activities/engines/postgres/server.js';
@@ -59,7 +59,7 @@ const mysqlBench: BenchEngine = {
   async prepare(benchDir, sizeMb) {
     const bins = findMysqlBinaries();
     const dataset = await ensureMysqlDataset(benchDir, sizeMb);
-    const { flavor, version } = sandboxServerVersion();
+    const { flavor, version } = packagedMysqlServerOrThrow();
     return {
       dataset,
       baselineArgs: [script('baseline-mysql-restore.sh'), dataset.path, bins.server, bins.installDb, bins.client, bins.admin],

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillRequest } from '../../core/drill.js';
-import { MYSQL_FIXTURE_FILES, MYSQL_FIXTURE_TABLES } from '../support/mysql-fixtures.js';
-import { useDrillTestEnv, sandboxLeftovers, type DrillTestEnv } from '../support/drill-env.js';
+import { dumpFixtureDatasetWith, MYSQL_FIXTURE_FILES, MYSQL_FIXTURE_TABLES } from '../support/mysql-fixtures.js';
+import { createDrillTestEnv, useDrillTestEnv, sandboxLeftovers, type DrillTestEnv } from '../support/drill-env.js';
+import { configuredMysqlServers, MysqlServers } from '../../activities/engines/mysql/servers.js';
 
 let env: DrillTestEnv;
 useDrillTestEnv('mysql', (created) => (env = created));
@@ -76,16 +77,86 @@ describe('MySQL/MariaDB drills', () => {
     expect(unnamed.reason).toMatch(/the dump names no database of its own, yet its objects refer to database `shop` .*set the plan's database to "shop" \(drill plan edit --database shop\)/);
   });
 
-  it('a MySQL 8 dump restores into MariaDB before 11.4 with its 0900 collations mapped, and says so', async () => {
+  it("a MySQL 8 dump restores into the tools folder's MariaDB 11.4, which keeps its 0900 collations", async () => {
     const file = path.join(env.scratchDir, 'mysql8.sql');
-    fs.writeFileSync(file, asMysql8Dump(fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')));
-    const result = await env.runDrill(mysqlRequest(file));
+    // utf8mb4_ja_0900_as_cs is one of the language collations MariaDB 11.4 still lacks.
+    const dump = asMysql8Dump(fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')).replace(/`email` varchar\(200\)/, '`email` varchar(200) COLLATE utf8mb4_ja_0900_as_cs');
+    expect(dump).toContain('COLLATE utf8mb4_ja_0900_as_cs');
+    fs.writeFileSync(file, dump);
+    const result = await env.runDrill(
+      mysqlRequest(file, {
+        checks: { assertions: [{ name: 'collation kept', sql: "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'customers' AND COLUMN_NAME = 'name'", expect: "== 'utf8mb4_0900_as_cs'" }] },
+      }),
+    );
     expect(result.reason).toBeNull();
     expect(result.outcome).toBe('passed');
     expect(Object.fromEntries(result.tables.map((t) => [`shop.${t.name}`, t.rows]))).toEqual(MYSQL_FIXTURE_TABLES);
     const producer = result.checks.find((c) => c.name === 'producer');
     expect(producer?.observed).toBe('MySQL 8.0.36 server, by mysqldump 8.0.36');
-    expect(producer?.message).toMatch(/restored into MariaDB 10\.\d+\.\d+, which has no MySQL 8 collations: utf8mb4_0900_\w+ and the other utf8mb4_0900_\* collations were mapped to utf8mb4_bin/);
+    expect(producer?.message).toMatch(
+      /^dump made from MySQL 8\.0\.36 server, by mysqldump 8\.0\.36; restored into MariaDB 11\.4\.\d+ \(tools folder\), which lacks utf8mb4_ja_0900_as_cs: mapped to utf8mb4_bin \(.*\)\. A MySQL 8 server on PATH restores it as it is$/,
+    );
+    expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+
+  it('a MySQL 8 dump restores into MariaDB before 11.4 with its 0900 collations mapped, and says so', async () => {
+    const packagedOnly = await createDrillTestEnv('mysql-packaged', { worker: { mysql: new MysqlServers({ toolsDir: path.join(env.scratchDir, 'no-tools') }) } });
+    try {
+      const file = path.join(env.scratchDir, 'mysql8-mapped.sql');
+      fs.writeFileSync(file, asMysql8Dump(fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')));
+      const result = await packagedOnly.runDrill(mysqlRequest(file));
+      expect(result.reason).toBeNull();
+      expect(result.outcome).toBe('passed');
+      expect(Object.fromEntries(result.tables.map((t) => [`shop.${t.name}`, t.rows]))).toEqual(MYSQL_FIXTURE_TABLES);
+      const producer = result.checks.find((c) => c.name === 'producer');
+      expect(producer?.observed).toBe('MySQL 8.0.36 server, by mysqldump 8.0.36');
+      expect(producer?.message).toMatch(
+        /restored into MariaDB 10\.\d+\.\d+ \(packaged\), which lacks utf8mb4_0900_as_cs and 1 other MySQL 8 collation\(s\): mapped to utf8mb4_bin .*MariaDB 11\.4 or newer \(`npm run setup` installs it into the tools folder\), or a MySQL 8 server on PATH, restores it as it is$/,
+      );
+    } finally {
+      await packagedOnly.close();
+    }
+  });
+
+  it("a MySQL 8 statement MariaDB cannot run ends as an error naming the server, not as a failed backup", async () => {
+    const file = path.join(env.scratchDir, 'mysql8-functional-index.sql');
+    // A functional index (MySQL 8.0.13+): MariaDB has none, so the table cannot be created there.
+    const dump = asMysql8Dump(fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')).replace(/(CREATE TABLE `empty_table` \(\n\s*`x` int\(11\) DEFAULT NULL)/, '$1,\n  KEY `x_plus_one` ((`x` + 1))');
+    expect(dump).toContain('KEY `x_plus_one` ((`x` + 1))');
+    fs.writeFileSync(file, dump);
+    const result = await env.runDrill(mysqlRequest(file));
+    expect(result.outcome).toBe('error');
+    expect(result.reason).toMatch(
+      /the dump comes from MySQL 8\.0\.36 and this sandbox's server is MariaDB 11\.4\.\d+, which does not take every MySQL statement; the restore reported \d+ error\(s\) \(.*syntax.*\), which may be the server's, not the backup's: put a MySQL 8 server \(mysqld\) on the worker host's PATH, or use an ecs sandbox with a mysql:8 image/,
+    );
+    expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+
+  it("a MariaDB 11.4 dump, made by 11.4's own mariadb-dump, restores into MariaDB 11.4", async () => {
+    const build = configuredMysqlServers().list().find((b) => b.origin === 'tools folder' && b.version.startsWith('11.4.'));
+    expect(build, 'MariaDB 11.4 in the tools folder (npm run setup installs it)').toBeDefined();
+    const file = path.join(env.scratchDir, 'mariadb-11.4.sql');
+    await dumpFixtureDatasetWith(build!, env.sandboxRoot, file);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^-- Server version\t11\.4\.\d+-MariaDB$/m);
+    const result = await env.runDrill(mysqlRequest(file));
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
+    expect(Object.fromEntries(result.tables.map((t) => [`shop.${t.name}`, t.rows]))).toEqual(MYSQL_FIXTURE_TABLES);
+    expect(result.checks.find((c) => c.name === 'producer')?.message).toMatch(/from MariaDB 11\.4\.\d+-MariaDB server, by mariadb-dump 11\.4\.\d+; restored into MariaDB 11\.4\.\d+ \(tools folder\)$/);
+  });
+
+  it('a dump from a MariaDB newer than every server here that uses what they lack ends as an error, not as failed', async () => {
+    const file = path.join(env.scratchDir, 'mariadb-11.8.sql');
+    // MariaDB 11.7 added the VECTOR type; 11.4 reads it as a syntax error.
+    const dump = fs
+      .readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8')
+      .replace(/^-- Server version\s+.*$/m, '-- Server version\t11.8.2-MariaDB-ubu2404')
+      .replace(/(CREATE TABLE `empty_table` \(\n\s*`x` int\(11\) DEFAULT NULL)/, '$1,\n  `embedding` vector(3) DEFAULT NULL');
+    expect(dump).toContain('`embedding` vector(3)');
+    fs.writeFileSync(file, dump);
+    const result = await env.runDrill(mysqlRequest(file));
+    expect(result.outcome).toBe('error');
+    expect(result.reason).toMatch(/the dump comes from MariaDB 11\.8\.2, newer than every server here \(the newest is MariaDB 11\.4\.\d+\); the restore reported \d+ error\(s\) .*: install MariaDB 11\.8 or newer and put its mariadbd on the worker host's PATH, or use an ecs sandbox with a mariadb:11\.8 image/);
   });
 
   // Bad MySQL backups are cases of the bad-backup corpus (bad-backup-corpus.test.ts).

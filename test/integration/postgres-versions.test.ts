@@ -174,13 +174,14 @@ describe('installing a pinned major', () => {
 describe('drill engines', () => {
   const DRILL_BIN = path.join(PROJECT_ROOT, 'cli', 'bin.js');
 
-  it('lists every installed PostgreSQL major, the MariaDB and MongoDB servers, and refuses to install an unpinned major', async () => {
+  it('lists every installed PostgreSQL major, the MariaDB servers (packaged, and 11.4 in the tools folder), the MongoDB server, and refuses to install an unpinned major', async () => {
     const { stdout } = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', '--json']);
     const rows = JSON.parse(stdout) as Array<{ engine: string; version: string; status: string; where: string }>;
     const postgresMajors = rows.filter((r) => r.engine === 'postgres' && r.status === 'installed').map((r) => Number(r.version.split('.')[0]));
     expect(postgresMajors).toEqual([18, 17, 16, 15, 14]);
     expect(rows.find((r) => r.engine === 'postgres' && r.version.startsWith('17.'))?.where).toBe(`${bins.get(17)!.binDir} (${bins.get(17)!.origin})`);
     expect(rows.find((r) => r.engine === 'mysql')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+\.\d+\.\d+-MariaDB/) });
+    expect(rows.find((r) => r.engine === 'mysql' && r.version.startsWith('11.4.'))).toEqual({ engine: 'mysql', version: expect.stringMatching(/^11\.4\.\d+-MariaDB$/), status: 'installed', where: `${path.join(config.toolsDir, 'mariadb', '11.4')} (tools folder)` });
     expect(rows.find((r) => r.engine === 'mongodb')?.status).toBe('installed');
 
     const refused = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', 'install', '19']).then(

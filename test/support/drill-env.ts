@@ -58,7 +58,7 @@ export interface DrillTestEnv {
 export interface DrillTestEnvOptions {
   inProcessWorker?: boolean;
   /** Worker settings beyond the env's own (e.g. the watchdog's interval). */
-  worker?: Partial<Pick<DrillWorkerOptions, 'systemSchedules' | 'links' | 'reconcileOnStart' | 'housekeeping'>>;
+  worker?: Partial<Pick<DrillWorkerOptions, 'systemSchedules' | 'links' | 'reconcileOnStart' | 'housekeeping' | 'mysql'>>;
 }
 
 export async function createDrillTestEnv(name: string, options: DrillTestEnvOptions = {}): Promise<DrillTestEnv> {

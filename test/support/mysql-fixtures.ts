@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
 import { clientArgs, startMysqlServer, stopMysqlServer } from '../../activities/engines/mysql/server.js';
+import { packagedMysqlServerOrThrow, type MysqlServerBuild } from '../../activities/engines/mysql/servers.js';
+import type { SandboxHandle } from '../../core/drill.js';
 import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 
 const execFileAsync = promisify(execFile);
@@ -38,14 +40,8 @@ const DATASET_SQL = `
 `;
 
 export async function makeMysqlFixtures(dir: string, sandboxRoot: string): Promise<void> {
-  const sandbox = await createLocalSandbox('mysql-fixtures', 'mysql', { hostTaskQueue: 'fixtures', rootDir: sandboxRoot });
-  try {
-    await startMysqlServer(sandbox);
-    const bins = findMysqlBinaries();
-    await new Promise<void>((resolve, reject) => {
-      const child = execFile(bins.client, clientArgs(sandbox), (err) => (err ? reject(err) : resolve()));
-      child.stdin?.end(DATASET_SQL);
-    });
+  const bins = findMysqlBinaries();
+  await withFixtureServer(packagedMysqlServerOrThrow(), sandboxRoot, async (sandbox) => {
     const dump = path.join(path.dirname(bins.client), 'mariadb-dump');
     // One database without --databases (no CREATE DATABASE / USE), views, triggers and routines included.
     const good = await execFileAsync(dump, [...clientArgs(sandbox), '--single-transaction', '--routines', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
@@ -53,6 +49,27 @@ export async function makeMysqlFixtures(dir: string, sandboxRoot: string): Promi
     fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.plainGzip), gzipSync(good.stdout));
     const empty = await execFileAsync(dump, [...clientArgs(sandbox), 'nothing_here']);
     fs.writeFileSync(path.join(dir, MYSQL_FIXTURE_FILES.emptyDatabase), empty.stdout);
+  });
+}
+
+/** The fixture dataset in a server of `build`, dumped by that build's own mariadb-dump. */
+export async function dumpFixtureDatasetWith(build: MysqlServerBuild, sandboxRoot: string, file: string): Promise<void> {
+  if (!build.baseDir) throw new Error('dumpFixtureDatasetWith takes a tools-folder build (its own bin/mariadb-dump)');
+  await withFixtureServer(build, sandboxRoot, async (sandbox) => {
+    const dumped = await execFileAsync(path.join(build.baseDir!, 'bin', 'mariadb-dump'), [...clientArgs(sandbox), '--skip-ssl', '--single-transaction', '--routines', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
+    fs.writeFileSync(file, dumped.stdout);
+  });
+}
+
+async function withFixtureServer(build: MysqlServerBuild, sandboxRoot: string, use: (sandbox: SandboxHandle) => Promise<void>): Promise<void> {
+  const sandbox = await createLocalSandbox('mysql-fixtures', 'mysql', { hostTaskQueue: 'fixtures', rootDir: sandboxRoot });
+  try {
+    await startMysqlServer(sandbox, build);
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(findMysqlBinaries().client, clientArgs(sandbox), (err) => (err ? reject(err) : resolve()));
+      child.stdin?.end(DATASET_SQL);
+    });
+    await use(sandbox);
   } finally {
     await stopMysqlServer(sandbox);
     await removeLocalSandbox(sandbox);

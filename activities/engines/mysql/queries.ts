@@ -5,35 +5,36 @@
  */
 import type { AssertionQuery, ScalarValue } from '../../../core/checks.js';
 import type { IntegrityReport, ObjectRef, QueryRequest } from '../engine.js';
-import { findMysqlBinaries } from './binaries.js';
+import type { SandboxHandle } from '../../../core/drill.js';
 import { mysqlQuery, rowsOf } from './client.js';
 import { quoteIdent, SYSTEM_SCHEMAS } from './restore.js';
-import { clientArgs } from './server.js';
+import { clientArgs, runningMysqlServer } from './server.js';
+import { packagedMysqlServer } from './servers.js';
 import { restoredDatabase } from '../../sandboxes/restored-database.js';
 
 /** MariaDB limits any statement in seconds; MySQL only SELECTs, in milliseconds. */
-function timeLimit(timeoutMs: number): string {
-  const isMariadb = /mariadb/.test(findMysqlBinaries().server);
+async function timeLimit(sandbox: SandboxHandle, timeoutMs: number): Promise<string> {
+  const isMariadb = ((await runningMysqlServer(sandbox)) ?? packagedMysqlServer())?.flavor !== 'MySQL';
   return isMariadb ? `SET SESSION max_statement_time = ${(timeoutMs / 1000).toFixed(3)};` : `SET SESSION max_execution_time = ${Math.round(timeoutMs)};`;
 }
 
 /** Session settings every verify query runs under: UTC, so DATETIME values read as UTC. */
-function preamble(timeoutMs: number): string {
-  return `SET SESSION time_zone = '+00:00'; ${timeLimit(timeoutMs)} SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY;\n`;
+async function preamble(sandbox: SandboxHandle, timeoutMs: number): Promise<string> {
+  return `SET SESSION time_zone = '+00:00'; ${await timeLimit(sandbox, timeoutMs)} SET SESSION TRANSACTION READ ONLY; START TRANSACTION READ ONLY;\n`;
 }
 
 export async function runMysqlAssertion(request: QueryRequest & { query: AssertionQuery }): Promise<ScalarValue> {
   const query = request.query;
   if (!('sql' in query)) throw new Error('MySQL/MariaDB plans take "sql" assertions');
   const statement = query.sql.trim().replace(/;+\s*$/, '');
-  const output = await run(request, `${preamble(request.timeoutMs)}${statement};\nROLLBACK;`);
+  const output = await run(request, `${await preamble(request.sandbox, request.timeoutMs)}${statement};\nROLLBACK;`);
   const first = rowsOf(output)[0]?.[0];
   return first === undefined || first === 'NULL' ? null : first;
 }
 
 export async function newestMysqlTimestamp(request: QueryRequest & { table: ObjectRef; column: string }): Promise<Date | null> {
   const table = `${quoteIdent(request.table.schema)}.${quoteIdent(request.table.name)}`;
-  const output = await run(request, `${preamble(request.timeoutMs)}SELECT UNIX_TIMESTAMP(MAX(${quoteIdent(request.column)})) FROM ${table};\nROLLBACK;`);
+  const output = await run(request, `${await preamble(request.sandbox, request.timeoutMs)}SELECT UNIX_TIMESTAMP(MAX(${quoteIdent(request.column)})) FROM ${table};\nROLLBACK;`);
   const value = rowsOf(output)[0]?.[0];
   if (value === undefined || value === 'NULL') return null;
   return new Date(Number(value) * 1000);
@@ -48,7 +49,7 @@ export async function checkMysqlIntegrity(request: QueryRequest): Promise<Integr
   for (const table of tables) {
     request.signal.throwIfAborted();
     const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-    const rows = rowsOf(await run(request, `${timeLimit(request.timeoutMs)} CHECK TABLE ${qualified} EXTENDED;`));
+    const rows = rowsOf(await run(request, `${await timeLimit(request.sandbox, request.timeoutMs)} CHECK TABLE ${qualified} EXTENDED;`));
     const messages = rows.filter(([, , type]) => type === 'error' || type === 'Error' || type === 'warning');
     const status = rows.filter(([, , type]) => type === 'status').at(-1)?.[3];
     if (status !== 'OK' || rows.some(([, , type]) => type?.toLowerCase() === 'error')) {

@@ -11,9 +11,12 @@ import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
 import { producerCheck } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
-import { flavorOf, needsCollationMapping, readMysqlProducer, sandboxServerVersion } from './producer.js';
-import { MAPPED_COLLATION, Mysql8CollationMapping } from './mysql8-mapping.js';
-import { clientArgs } from './server.js';
+import { mysqlQuery } from './client.js';
+import { flavorOf, readMysqlProducer } from './producer.js';
+import { MAPPED_COLLATION, Mysql8ForMariadb } from './mysql8-mapping.js';
+import { chooseMysqlServer, dumpOrigin, type MysqlServerChoice } from './server-choice.js';
+import { clientArgs, ensureMysqlServer } from './server.js';
+import { hasMysql8Collations, type MysqlServers } from './servers.js';
 import { SYSTEM_SCHEMAS, targetDatabase, type TargetDatabase } from './target-database.js';
 import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
 
@@ -29,22 +32,18 @@ const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
   { pattern: /Unknown system variable/, why: 'session variable unknown to this server' },
 ];
 
-export async function restoreMysqlBackup(request: RestoreRequest): Promise<RestoreSummary> {
+export async function restoreMysqlBackup(request: RestoreRequest & { servers: MysqlServers }): Promise<RestoreSummary> {
   const compression = await detect(request);
   const headText = gunzipHead(await request.content.head(), compression);
   const producer = readMysqlProducer(headText);
-  const preChecks: Check[] = [];
-  const collation = needsCollationMapping(headText, producer);
-  const server = sandboxServerVersion();
-  const mappingNote = collation
-    ? `restored into ${server.flavor} ${server.version}, which has no MySQL 8 collations: ${collation} and the other utf8mb4_0900_* collations were mapped to ${MAPPED_COLLATION} (no unique key can collide; text in assertions compares case- and accent-sensitively). A MySQL 8 server on PATH, or MariaDB 11.4+, restores it as it is`
-    : undefined;
-  if (producer) preChecks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion, mappingNote));
-  else if (mappingNote) preChecks.push({ name: 'producer', passed: true, observed: 'producer not recorded in the dump', expected: 'a dump this server can load', message: mappingNote });
+  // A dump from another server than the plan declares is a verdict before any server starts.
+  if (producer) producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion);
+  const choice = chooseMysqlServer(request.servers.list(), dumpOrigin(producer, request.declaredVersion), headText);
+  const started = await ensureMysqlServer(request.sandbox, choice.build);
   const bins = findMysqlBinaries();
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
   const sql = (statement: string) => runToolOrThrow(bins.client, [...clientArgs(request.sandbox), '-e', statement], { env });
-  if (request.isRetry) {
+  if (request.isRetry && started === 'kept') {
     const listed = await listSchemas(bins.client, request.sandbox);
     for (const schema of listed) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(schema)}`);
   }
@@ -52,7 +51,8 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   await sql(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(target.name)}`);
   await rememberRestoredDatabase(request.sandbox, target.name);
 
-  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, collation ? new Mysql8CollationMapping() : undefined);
+  const mysql8 = choice.mysql8IntoMariadb || choice.mysql8Collation ? new Mysql8ForMariadb(await serverMysql8Collations(request.sandbox, request.signal)) : undefined;
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, mysql8);
   const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
@@ -83,7 +83,10 @@ export async function restoreMysqlBackup(request: RestoreRequest): Promise<Resto
   // completeness is judged first.
   const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
   const complete = completeness(read.head, read.tail, read.bytes);
-  checks.push(...preChecks, verdict(run, request.allowedErrors, target), complete);
+  const note = serverNote(choice, [...(mysql8?.mapped ?? [])]);
+  if (producer) checks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion, note));
+  else if (mysql8?.mapped.size) checks.push({ name: 'producer', passed: true, observed: 'producer not recorded in the dump', expected: 'a dump this server can load', message: note });
+  checks.push(verdict(run, request.allowedErrors, target, choice), complete);
   return { format: 'plain', bytesRead: bytesRead(input), producer, checks };
 }
 
@@ -116,7 +119,20 @@ function gunzipHead(bytes: Buffer, compression: 'gzip' | 'none'): string {
   }
 }
 
-function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase): Check {
+/** Which server restored the dump, and what of the dump it could not take as it is. */
+function serverNote(choice: MysqlServerChoice, mapped: string[]): string {
+  const { build } = choice;
+  const server = `restored into ${build.flavor} ${build.version} (${build.origin})`;
+  if (mapped.length === 0) return server;
+  const others = mapped.length > 1 ? ` and ${mapped.length - 1} other MySQL 8 collation(s)` : '';
+  const better = hasMysql8Collations(build) ? 'A MySQL 8 server on PATH' : 'MariaDB 11.4 or newer (`npm run setup` installs it into the tools folder), or a MySQL 8 server on PATH,';
+  return (
+    `${server}, which lacks ${mapped[0]}${others}: mapped to ${MAPPED_COLLATION} (no unique key can collide; text in assertions compares case- and accent-sensitively). ` +
+    `${better} restores it as it is`
+  );
+}
+
+function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, choice: MysqlServerChoice): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];
@@ -129,12 +145,16 @@ function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase):
         `set the plan's database to "${named}" (drill plan edit --database ${named}) so the drill restores it under that name`,
     );
   }
+  const listed = `${genuine.slice(0, 3).map((e) => e.message).join('; ')}${genuine.length > 3 ? `; and ${genuine.length - 3} more` : ''}`;
+  if (genuine.length > 0 && choice.mismatch) {
+    throw sandboxCannotRestore(`${choice.mismatch.why}; the restore reported ${genuine.length} error(s) (${listed}), which may be the server's, not the backup's: ${choice.mismatch.wayOut}`);
+  }
   if (genuine.length > 0) {
     throw backupRejected({
       name: 'restore',
       observed: `${genuine.length} error(s)`,
       expected: 'no restore errors',
-      message: `the mysql client reported ${genuine.length} error(s): ${genuine.slice(0, 3).map((e) => e.message).join('; ')}${genuine.length > 3 ? `; and ${genuine.length - 3} more` : ''}`,
+      message: `the mysql client reported ${genuine.length} error(s): ${listed}`,
     });
   }
   if (run.exitCode !== 0 && harmless.length === 0) {
@@ -162,6 +182,12 @@ function completeness(head: string, tail: string, bytes: number): Check {
     throw backupRejected({ name: 'complete', observed: `dump ends after ${bytes} bytes of SQL without mysqldump's trailer`, expected: '"-- Dump completed on …" at the end', message: 'the MySQL dump is incomplete: it ends without mysqldump\'s "Dump completed" trailer, so the backup job was cut short' });
   }
   return { name: 'complete', passed: true, observed: lastLine, expected: '"-- Dump completed on …" at the end', message: 'the dump ends with mysqldump\'s completion trailer' };
+}
+
+/** The MySQL 8 collations this server has (MariaDB 11.4 has many; older MariaDB none). */
+async function serverMysql8Collations(sandbox: RestoreRequest['sandbox'], signal: AbortSignal): Promise<Set<string>> {
+  const listing = await mysqlQuery(clientArgs(sandbox), "SELECT LOWER(COLLATION_NAME) FROM information_schema.COLLATIONS WHERE COLLATION_NAME LIKE '%0900%';", signal);
+  return new Set(listing.split('\n').filter(Boolean));
 }
 
 async function listSchemas(client: string, sandbox: RestoreRequest['sandbox']): Promise<string[]> {

@@ -1,6 +1,8 @@
 /**
  * A throwaway MariaDB/MySQL server in a local sandbox: a fresh data directory, no TCP listener
- * (`--skip-networking`), a socket in the sandbox's private directory, durability off.
+ * (`--skip-networking`), a socket in the sandbox's private directory, durability off. Which build
+ * runs is decided by the dump (./server-choice.ts) and recorded in the sandbox's worker-owned work
+ * dir, so every later step (and a retried restore) knows which server it talks to.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -9,8 +11,10 @@ import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { runTool, runToolOrThrow } from '../../process.js';
 import { findMysqlBinaries } from './binaries.js';
+import type { MysqlServerBuild } from './servers.js';
 
 const READY_TIMEOUT_MS = 60_000;
+const RUNNING_SERVER_FILE = 'mysql-server.json';
 
 export const mysqlSocket = (sandbox: SandboxHandle) => path.join(sandbox.socketDir, 'mysql.sock');
 const pidFile = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mysqld.pid');
@@ -21,17 +25,21 @@ export function clientArgs(sandbox: SandboxHandle): string[] {
   return ['--no-defaults', `--socket=${mysqlSocket(sandbox)}`, '--user=root'];
 }
 
-export async function startMysqlServer(sandbox: SandboxHandle): Promise<void> {
+export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServerBuild): Promise<void> {
   const bins = findMysqlBinaries();
   const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } };
-  await runToolOrThrow(bins.installDb, ['--no-defaults', `--datadir=${sandbox.dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'], asSandboxUser);
+  const baseDir = build.baseDir ? [`--basedir=${build.baseDir}`] : [];
+  await runToolOrThrow(build.installDb, ['--no-defaults', ...baseDir, `--datadir=${sandbox.dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'], asSandboxUser);
   const child = spawn(
-    bins.server,
+    build.server,
     [
       '--no-defaults',
+      ...baseDir,
       `--datadir=${sandbox.dataDir}`,
       `--socket=${mysqlSocket(sandbox)}`,
       '--skip-networking',
+      // From 11.4 MariaDB makes itself a TLS key at every start (seconds of CPU); a socket needs none.
+      '--skip-ssl',
       `--pid-file=${pidFile(sandbox)}`,
       `--log-error=${errorLog(sandbox)}`,
       '--innodb-flush-log-at-trx-commit=0',
@@ -45,23 +53,56 @@ export async function startMysqlServer(sandbox: SandboxHandle): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const ping = await runTool(bins.admin, [...clientArgs(sandbox), 'ping'], {});
-    if (ping.exitCode === 0) return;
+    if (ping.exitCode === 0) {
+      await fs.writeFile(path.join(sandbox.workDir, RUNNING_SERVER_FILE), JSON.stringify(build), { mode: 0o600 });
+      return;
+    }
     if (child.exitCode !== null || (child.pid !== undefined && !isAlive(child.pid))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const log = (await fs.readFile(errorLog(sandbox), 'utf8').catch(() => '')).trim().split('\n').filter((l) => /ERROR/.test(l)).slice(-3).join(' | ');
-  throw new Error(`MariaDB sandbox server did not start: ${log || 'no error logged'}`);
+  throw new Error(`${build.flavor} ${build.version} sandbox server did not start: ${log || 'no error logged'}`);
+}
+
+/** The build serving the sandbox now; undefined before a server started (or after it died). */
+export async function runningMysqlServer(sandbox: SandboxHandle): Promise<MysqlServerBuild | undefined> {
+  if ((await serverPid(sandbox)) === undefined) return undefined;
+  try {
+    return JSON.parse(await fs.readFile(path.join(sandbox.workDir, RUNNING_SERVER_FILE), 'utf8')) as MysqlServerBuild;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes `build` the sandbox's server: kept when it already runs (a retried restore), else any
+ * other server is stopped and a fresh, empty data directory initialised for this one.
+ */
+export async function ensureMysqlServer(sandbox: SandboxHandle, build: MysqlServerBuild): Promise<'kept' | 'started'> {
+  if ((await runningMysqlServer(sandbox))?.server === build.server) return 'kept';
+  await stopMysqlServer(sandbox);
+  await fs.rm(path.join(sandbox.workDir, RUNNING_SERVER_FILE), { force: true });
+  await fs.rm(sandbox.dataDir, { recursive: true, force: true });
+  await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
+  await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
+  await startMysqlServer(sandbox, build);
+  return 'started';
 }
 
 /** Kills the server (its data is about to be deleted) after checking the pid really is it. */
 export async function stopMysqlServer(sandbox: SandboxHandle): Promise<void> {
+  const pid = await serverPid(sandbox);
+  if (pid === undefined) return;
+  signalProcess(pid, 'SIGKILL');
+  await waitUntilDead(pid, 10_000);
+}
+
+async function serverPid(sandbox: SandboxHandle): Promise<number | undefined> {
   let pid: number;
   try {
     pid = Number((await fs.readFile(pidFile(sandbox), 'utf8')).trim());
   } catch {
-    return;
+    return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !hasArgument(pid, `--datadir=${sandbox.dataDir}`)) return;
-  signalProcess(pid, 'SIGKILL');
-  await waitUntilDead(pid, 10_000);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, `--datadir=${sandbox.dataDir}`) ? pid : undefined;
 }

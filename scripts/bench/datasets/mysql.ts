@@ -9,6 +9,7 @@ import path from 'node:path';
 import { findMysqlBinaries } from '../../../activities/engines/mysql/binaries.js';
 import { mysqlQuery } from '../../../activities/engines/mysql/client.js';
 import { clientArgs, startMysqlServer, stopMysqlServer } from '../../../activities/engines/mysql/server.js';
+import { packagedMysqlServerOrThrow } from '../../../activities/engines/mysql/servers.js';
 import { createLocalSandbox, removeLocalSandbox } from '../../../activities/sandboxes/local.js';
 import { cachedDataset, type Dataset, log, saveDataset } from './dataset.js';
 
@@ -50,7 +51,7 @@ export async function ensureMysqlDataset(benchDir: string, sizeMb: number): Prom
   // Tablespace files, as `pg_database_size` counts relation files; InnoDB's own statistics lag.
   const onDisk = () => fs.readdirSync(path.join(sandbox.dataDir, 'bench')).filter((f) => f.endsWith('.ibd')).reduce((sum, f) => sum + fs.statSync(path.join(sandbox.dataDir, 'bench', f)).size, 0);
   try {
-    await startMysqlServer(sandbox);
+    await startMysqlServer(sandbox, packagedMysqlServerOrThrow());
     await sql(SCHEMA);
     const target = sizeMb * 1024 * 1024;
     for (let n = 0; onDisk() < target; n += 1) await sql(round(n));
