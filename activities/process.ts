@@ -39,9 +39,11 @@ export interface ToolOptions {
   /** Which stderr lines count as errors; defaults to lines mentioning ERROR/FATAL/error:. */
   isErrorLine?: (line: string) => boolean;
   onSpawn?: (child: ChildProcess) => void;
+  /** The tool's name in the run's record, when `command` is a wrapper (the sandbox jail). */
+  name?: string;
 }
 
-const defaultIsErrorLine = (line: string) => /\b(ERROR|FATAL|PANIC)\b|error:/.test(line);
+export const isToolErrorLine = (line: string) => /\b(ERROR|FATAL|PANIC)\b|error:/.test(line);
 
 export class ToolFailedError extends Error {
   constructor(
@@ -86,7 +88,7 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
       if (stdinFd !== undefined) fs.closeSync(stdinFd);
     }
     options.onSpawn?.(child);
-    const isErrorLine = options.isErrorLine ?? defaultIsErrorLine;
+    const isErrorLine = options.isErrorLine ?? isToolErrorLine;
     const tail: string[] = [];
     const errorLines: string[] = [];
     let dropped = 0;
@@ -141,7 +143,7 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
         reject(stdinError);
         return;
       }
-      resolve({ command: commandName(command), exitCode, signal, stderrTail: tail, errorLines, droppedErrorLines: dropped });
+      resolve({ command: options.name ?? commandName(command), exitCode, signal, stderrTail: tail, errorLines, droppedErrorLines: dropped });
     });
   });
 }

@@ -27,6 +27,8 @@ export interface Config {
   postgresInstallOnNeed: boolean;
   /** Parent directory of local sandboxes; the OS temp dir when unset. */
   sandboxRootDir: string | undefined;
+  /** RESTORE_DRILL_JAIL: `auto` jails sandbox processes with bubblewrap where it works, `required` refuses to run without, `off` never does. */
+  jail: 'auto' | 'required' | 'off';
   /** Names this worker host's task queue; the host name when unset. */
   workerId: string | undefined;
   /** Base URL people reach Restore Drill at, for links in alerts. */
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresBinDir: env.RESTORE_DRILL_PG_BIN || undefined,
     postgresInstallOnNeed: !/^(0|false|no|off)$/i.test(env.RESTORE_DRILL_PG_AUTO_INSTALL ?? ''),
     sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
+    jail: checkedJailMode(env.RESTORE_DRILL_JAIL ?? 'auto'),
     workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
     publicUrl: (env.RESTORE_DRILL_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${apiPort}`).replace(/\/+$/, ''),
     temporalUiUrl: env.RESTORE_DRILL_TEMPORAL_UI_URL === '' ? null : (env.RESTORE_DRILL_TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`).replace(/\/+$/, ''),
@@ -93,4 +96,9 @@ export function apiBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RESTORE_DRILL_API) return env.RESTORE_DRILL_API.replace(/\/+$/, '');
   const config = loadConfig(env);
   return `http://${config.apiHost}:${config.apiPort}`;
+}
+
+function checkedJailMode(value: string): Config['jail'] {
+  if (value === 'auto' || value === 'required' || value === 'off') return value;
+  throw new Error(`RESTORE_DRILL_JAIL must be auto, required or off, got "${value}"`);
 }

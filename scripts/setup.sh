@@ -7,6 +7,7 @@
 #     dumps (RESTORE_DRILL_MARIADB_SERIES);
 #   - the Temporal CLI, whose `temporal server start-dev` is the development Temporal server,
 #     built from Go modules into the project-local tools folder;
+#   - bubblewrap, the jail of sandbox processes;
 #   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
 #     and the loopback peers the tests talk to: OpenSSH's sshd (SFTP) and moto (S3, Secrets
 #     Manager), the latter into a project-local Python virtualenv;
@@ -133,7 +134,8 @@ done
 # Stream transforms: zstd/xz/bzip2 decompress through the system tools; gpg and age make the
 # encrypted test fixtures (decryption itself runs in-process with openpgp.js / age-encryption).
 missing_packages=()
-for pair in zstd:zstd xz:xz-utils bzip2:bzip2 gpg:gnupg age:age; do
+# bwrap jails every sandbox's server and restore tools (activities/sandboxes/jail.ts).
+for pair in zstd:zstd xz:xz-utils bzip2:bzip2 gpg:gnupg age:age bwrap:bubblewrap; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing_packages+=("${pair#*:}")
 done
 # sshd is the SFTP peer of the tests (Debian keeps it in /usr/sbin).

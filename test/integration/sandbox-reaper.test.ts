@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
-import { postmasterPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
+import { serverPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
 import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { hostTaskQueueFor } from '../../worker/worker.js';
@@ -17,7 +17,7 @@ it('destroys sandboxes whose drill is not running and keeps those of running dri
   // A sandbox whose drill is gone (terminated by an operator, say), with its server up.
   const orphan = await createLocalSandbox('drill-that-was-terminated', 'postgres', { hostTaskQueue, rootDir: env.sandboxRoot });
   await startPostgresServer(orphan, await findPostgresBinaries());
-  const orphanPid = await postmasterPid(orphan);
+  const orphanPid = await serverPid(orphan);
   expect(orphanPid).toBeDefined();
   // Another host's sandbox in the same directory is not this worker's to judge.
   const foreign = await createLocalSandbox('drill-of-another-host', 'postgres', { hostTaskQueue: `${env.taskQueue}@elsewhere`, rootDir: env.sandboxRoot });

@@ -157,7 +157,7 @@ export function sandboxLeftovers(sandboxRoot: string): string[] {
     .map((line) => line.trim().split(/\s+/))
     .filter(([pid, ppid, command, ...args]) => {
       const line = [command, ...args].join(' ');
-      const isOurTool = Number(ppid) === process.pid && /(^|\/)(psql|pg_restore|initdb|pg_ctl)$/.test(command ?? '');
+      const isOurTool = Number(ppid) === process.pid && /(^|\/)(psql|pg_restore|initdb|pg_ctl|bwrap)$/.test(command ?? '');
       return Number(pid) !== process.pid && (line.includes(sandboxRoot) || isOurTool);
     });
   return [...leftovers, ...processes.map((p) => `process ${p.join(' ')}`)];

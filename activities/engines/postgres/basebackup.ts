@@ -19,6 +19,7 @@ import type { PostgresBinaries } from './binaries.js';
 import type { PostgresInstallations } from './installations.js';
 import { chooseServer } from './server-choice.js';
 import { SANDBOX_SUPERUSER, stopPostgresServer } from './server.js';
+import { launchPostgres } from './launch.js';
 import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
 
 const execFileAsync = promisify(execFile);
@@ -247,32 +248,30 @@ async function startOnBackup(request: BaseBackupRequest, bins: PostgresBinaries)
     config_file: configFile,
     hba_file: hbaFile,
     ident_file: identFile,
-    listen_addresses: "''",
+    listen_addresses: '',
     unix_socket_directories: sandbox.socketDir,
     fsync: 'off',
     synchronous_commit: 'off',
     archive_mode: 'off',
-    restore_command: "''",
-    primary_conninfo: "''",
-    shared_preload_libraries: "''",
+    restore_command: '',
+    primary_conninfo: '',
+    shared_preload_libraries: '',
     hot_standby: 'on',
     autovacuum: 'off',
     max_wal_senders: '0',
     max_replication_slots: '0',
     wal_level: 'replica',
   };
-  const options = [`-p ${sandbox.port}`, ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)].join(' ');
   const logFile = path.join(sandbox.dir, 'server.log');
   await writeSandboxFile(sandbox, logFile, '');
-  const run = await runTool(bins.path('pg_ctl'), ['-D', sandbox.dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', options, 'start'], {
-    uid: sandbox.uid,
-    gid: sandbox.gid,
-    cwd: sandbox.dir,
+  const launched = await launchPostgres(sandbox, bins, settings, {
+    logFile,
+    timeoutSeconds: START_TIMEOUT_SECONDS,
     env: { PATH: process.env.PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
     signal: request.signal,
   });
   request.signal.throwIfAborted();
-  if (run.exitCode === 0) return;
+  if (launched.started) return;
   const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((line) => /FATAL|PANIC|LOG: +(invalid|could not)/.test(line)).slice(-3).map((line) => line.replace(/^.*?(FATAL|PANIC|LOG): +/, '')).join(' | ');
   if (/checkpoint record|redo location|WAL (file|segment)|pg_wal|invalid record|record with incorrect|contrecord|backup end|end of backup|not a valid data directory|could not open file .*\/(base|global)\//i.test(log)) {
     throw backupRejected({
@@ -282,5 +281,5 @@ async function startOnBackup(request: BaseBackupRequest, bins: PostgresBinaries)
       message: `the base backup cannot be brought to a consistent state: ${log || 'the server did not start'}${/checkpoint record|redo location|WAL/.test(log) ? ' (the WAL it needs is missing or damaged: take base backups with -X stream or -X fetch, and keep pg_wal.tar with base.tar)' : ''}`,
     });
   }
-  throw sandboxCannotRestore(`the sandbox server did not start on the base backup: ${log || run.stderrTail.slice(-2).join(' | ') || `pg_ctl exit ${run.exitCode}`}`);
+  throw sandboxCannotRestore(`the sandbox server did not start on the base backup: ${log || launched.detail}`);
 }

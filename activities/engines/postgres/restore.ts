@@ -17,7 +17,10 @@ import type { BackupContent } from '../../backup-content.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
 import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import { watchReadProgress } from '../../proc-io.js';
-import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
+import { describeExit, isToolErrorLine, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
+import { jailed } from '../../sandboxes/jail.js';
+import { installationRoot } from './launch.js';
+import { PsqlScriptGuard, psqlHasRestrict, RESTRICTED_REFUSAL } from './psql-guard.js';
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import { ByteCounter } from '../../streams.js';
 import type { PostgresBinaries } from './binaries.js';
@@ -167,15 +170,18 @@ async function prepareTargetDatabase({ sandbox, bins, isRetry }: RestoreWith): P
 }
 
 async function restorePlain(request: RestoreWith, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {
-  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES);
+  const guard = new PsqlScriptGuard(psqlHasRestrict(request.bins.version));
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, guard);
   const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
   try {
-    // As the sandbox account, not the worker's: a dump is a script, and psql meta-commands such as
-    // \! run shell commands on the host.
+    // A dump is a script: psql runs it restricted (./psql-guard.ts), jailed, as the sandbox account.
     // -b echoes each failing statement, so an error can be judged by what failed.
-    run = await runTool(request.bins.path('psql'), ['-X', '-q', '-b', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], {
+    const psql = await jailed(request.sandbox, request.bins.path('psql'), ['-X', '-q', '-b', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], [installationRoot(request.bins)]);
+    run = await runTool(psql.command, psql.args, {
+      name: 'psql',
+      isErrorLine: (line) => isToolErrorLine(line) || RESTRICTED_REFUSAL.test(line),
       env: clientEnv(request.sandbox),
       uid: request.sandbox.uid,
       gid: request.sandbox.gid,
@@ -190,6 +196,7 @@ async function restorePlain(request: RestoreWith, compression: Compression): Pro
   } finally {
     progress.stop();
   }
+  rejectHostileScript(guard, run);
   const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
   if (run.exitCode === 0 && !endsWithTrailer(read.head, read.tail)) {
     throw backupRejected({
@@ -200,6 +207,27 @@ async function restorePlain(request: RestoreWith, compression: Compression): Pro
     });
   }
   return { run, bytesRead: bytesRead(input) };
+}
+
+/**
+ * pg_dump never writes a meta-command beyond \restrict, \unrestrict and \connect, nor a COPY …
+ * PROGRAM: a dump that has them was made or altered to run commands on whatever restores it.
+ * They were refused (or, for COPY … PROGRAM, ran inside the jail); the verdict says what it tried.
+ */
+function rejectHostileScript(guard: PsqlScriptGuard, run: ToolRun): void {
+  const refusedByPsql = run.errorLines.filter((line) => RESTRICTED_REFUSAL.test(line)).length;
+  const tried = [...guard.refused, ...guard.programs].sort((a, b) => a.line - b.line);
+  if (tried.length === 0 && refusedByPsql === 0) return;
+  const listed = tried.slice(0, 5).map((t) => `${t.what} at line ${t.line}`);
+  if (tried.length > 5) listed.push(`${tried.length - 5} more`);
+  const mid = refusedByPsql > guard.refused.length ? `; psql refused ${refusedByPsql - guard.refused.length} more backslash command(s) inside lines` : '';
+  const what = guard.programs.length > 0 ? 'run shell commands' : 'run commands or read files';
+  throw backupRejected({
+    name: 'restore',
+    observed: `${listed.join(', ') || 'backslash commands inside lines'}${mid}`,
+    expected: "only the meta-commands pg_dump writes (\\restrict, \\unrestrict, \\connect) and no COPY … PROGRAM",
+    message: `the dump tried to ${what} on the host restoring it (${listed.join(', ') || 'backslash commands inside lines'}${mid}), which no pg_dump output does: it was made or altered to attack whatever restores it, so it is not a backup to trust. The sandbox refused or contained it`,
+  });
 }
 
 async function restoreArchive(request: RestoreWith, format: Exclude<PostgresFormat, 'plain'>, compression: Compression): Promise<{ run: ToolRun; bytesRead: number }> {

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
-import { runToolOrThrow, ToolFailedError } from '../../process.js';
+import { launchPostgres, jailedPostgresPid, stopJailedPostgres } from './launch.js';
 import { sandboxCannotRestore } from '../../failures.js';
 import type { PostgresBinaries } from './binaries.js';
 import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
@@ -19,7 +19,7 @@ const IMMEDIATE_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Server settings of a disposable restore target: fast, no TCP, no background noise. */
 export const THROWAWAY_SERVER_SETTINGS: Record<string, string> = {
-  listen_addresses: "''",
+  listen_addresses: '',
   fsync: 'off',
   synchronous_commit: 'off',
   full_page_writes: 'off',
@@ -49,23 +49,15 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
     }
     throw err;
   }
-  const options = [
-    `-p ${sandbox.port}`,
-    `-c unix_socket_directories=${sandbox.socketDir}`,
-    ...Object.entries(THROWAWAY_SERVER_SETTINGS).map(([name, value]) => `-c ${name}=${value}`),
-  ].join(' ');
   const logFile = serverLogPath(sandbox);
   await fs.writeFile(logFile, '');
   await fs.chown(logFile, sandbox.uid, sandbox.gid);
-  try {
-    await runToolOrThrow(bins.path('pg_ctl'), ['-D', sandbox.dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', options, 'start'], asSandboxUser);
-  } catch (err) {
-    if (err instanceof ToolFailedError) {
-      await discardTemplate(sandbox, bins);
-      const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
-      throw new Error(`PostgreSQL sandbox server did not start: ${log || err.message}`);
-    }
-    throw err;
+  const settings = { ...THROWAWAY_SERVER_SETTINGS, unix_socket_directories: sandbox.socketDir };
+  const launched = await launchPostgres(sandbox, bins, settings, { logFile, timeoutSeconds: START_TIMEOUT_SECONDS, env: sandboxEnv() });
+  if (!launched.started) {
+    await discardTemplate(sandbox, bins);
+    const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
+    throw new Error(`PostgreSQL sandbox server did not start: ${log || launched.detail}`);
   }
 }
 
@@ -82,7 +74,7 @@ export async function clusterMajor(sandbox: SandboxHandle): Promise<number | und
  * empty cluster of its own major. Nothing of the first cluster is kept.
  */
 export async function ensureServerMajor(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
-  if ((await clusterMajor(sandbox)) === bins.major && (await postmasterPid(sandbox)) !== undefined) return;
+  if ((await clusterMajor(sandbox)) === bins.major && (await serverPid(sandbox)) !== undefined) return;
   await stopPostgresServer(sandbox);
   await fs.rm(sandbox.dataDir, { recursive: true, force: true });
   await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
@@ -96,6 +88,7 @@ export async function ensureServerMajor(sandbox: SandboxHandle, bins: PostgresBi
  * if it lingers, so no process outlives the sandbox.
  */
 export async function stopPostgresServer(sandbox: SandboxHandle): Promise<void> {
+  await stopJailedPostgres(sandbox);
   const pid = await postmasterPid(sandbox);
   if (pid === undefined) return;
   signalProcess(pid, 'SIGQUIT');
@@ -105,6 +98,12 @@ export async function stopPostgresServer(sandbox: SandboxHandle): Promise<void> 
   }
 }
 
+/** The process that holds the sandbox's server: its jail, or (unjailed) the postmaster itself. */
+export async function serverPid(sandbox: SandboxHandle): Promise<number | undefined> {
+  return (await jailedPostgresPid(sandbox)) ?? (await postmasterPid(sandbox));
+}
+
+/** The unjailed postmaster (a jailed one's postmaster.pid holds a pid of the jail's own). */
 export async function postmasterPid(sandbox: SandboxHandle): Promise<number | undefined> {
   try {
     const content = await fs.readFile(path.join(sandbox.dataDir, 'postmaster.pid'), 'utf8');

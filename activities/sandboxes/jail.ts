@@ -1,0 +1,111 @@
+/**
+ * The jail a sandbox's processes run in, so that what a hostile backup makes them do stays inside:
+ * bubblewrap (Debian's `bubblewrap`) started as the sandbox account, with new user, mount, pid,
+ * network, IPC and UTS namespaces. Inside, the system's programs and libraries are read-only, the
+ * engine's own tools folder is read-only, the sandbox directory is the only writable place (its
+ * worker-owned work dir is hidden), /tmp is empty, /proc shows the jail's processes only, and
+ * there is no network at all. The project's data, the tools' caches, other sandboxes and the
+ * worker's /proc are simply not there.
+ *
+ * Where bubblewrap is missing or namespaces are unavailable, RESTORE_DRILL_JAIL=auto (the
+ * default) runs the processes unjailed as the sandbox account, with a loud warning once per
+ * worker and a line in `drill engines`; `required` makes that an error instead.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../../core/config.js';
+import type { SandboxHandle } from '../../core/drill.js';
+import { sandboxCannotRestore } from '../failures.js';
+
+const execFileAsync = promisify(execFile);
+const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
+/** What a dynamically linked program and its name lookups need of /etc, nothing more. */
+const ETC_FILES = ['/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/localtime', '/etc/alternatives'];
+/** Merged-/usr systems make these links into /usr; older ones have real directories. */
+const ROOT_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+export interface JailStatus {
+  jailed: boolean;
+  /** "bubblewrap 0.8.0", or why there is no jail. */
+  detail: string;
+}
+
+const probes = new Map<string, Promise<JailStatus>>();
+let warned = false;
+
+/** Whether this sandbox account's processes can be jailed here (probed once per account). */
+export function jailStatus(account: { uid: number; gid: number }): Promise<JailStatus> {
+  const key = `${account.uid}:${account.gid}`;
+  let probe = probes.get(key);
+  if (!probe) {
+    probe = probeJail(account);
+    probes.set(key, probe);
+  }
+  return probe;
+}
+
+async function probeJail(account: { uid: number; gid: number }): Promise<JailStatus> {
+  if (loadConfig().jail === 'off') return { jailed: false, detail: 'turned off (RESTORE_DRILL_JAIL=off)' };
+  const bwrap = BWRAP_CANDIDATES.find((file) => isExecutable(file));
+  if (!bwrap) return { jailed: false, detail: 'bubblewrap (bwrap) is not installed: `npm run setup` as root installs Debian\'s bubblewrap' };
+  try {
+    const { stdout } = await execFileAsync(bwrap, ['--version']);
+    await execFileAsync(bwrap, [...baseArguments(), '--', '/bin/sh', '-c', 'exit 0'], { uid: account.uid, gid: account.gid, env: {}, timeout: 10_000 });
+    return { jailed: true, detail: stdout.trim() };
+  } catch (err) {
+    const message = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').at(-1) ?? '';
+    return { jailed: false, detail: `bubblewrap cannot create namespaces here (${message}): allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run the worker where they are allowed` };
+  }
+}
+
+/**
+ * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
+ * there is none (after the one warning). `readOnly`: the engine's own tools, made visible.
+ */
+export async function jailed(sandbox: SandboxHandle, command: string, args: string[], readOnly: string[] = []): Promise<{ command: string; args: string[]; jailed: boolean }> {
+  const status = await jailStatus(sandbox);
+  if (!status.jailed) {
+    if (loadConfig().jail === 'required') throw sandboxCannotRestore(`sandbox processes must run jailed (RESTORE_DRILL_JAIL=required), and ${status.detail}`);
+    if (!warned && loadConfig().jail !== 'off') {
+      warned = true;
+      console.warn(`WARNING: sandboxes are NOT isolated: ${status.detail}. A hostile backup's server-side commands then run with the sandbox account's access to this host (see docs/security.md).`);
+    }
+    return { command, args, jailed: false };
+  }
+  const bwrap = BWRAP_CANDIDATES.find((file) => isExecutable(file))!;
+  const mounts: string[] = [];
+  for (const dir of readOnly.filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
+  mounts.push('--bind', sandbox.dir, sandbox.dir);
+  // The work dir holds the worker's plaintext copies and markers: not the sandbox's to see.
+  mounts.push('--tmpfs', sandbox.workDir);
+  if (!sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push('--bind', sandbox.socketDir, sandbox.socketDir);
+  return { command: bwrap, args: [...baseArguments(), ...mounts, '--chdir', sandbox.dir, '--', command, ...args], jailed: true };
+}
+
+function baseArguments(): string[] {
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr'];
+  for (const link of ROOT_LINKS) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(link);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(link), link);
+    else if (stat.isDirectory()) args.push('--ro-bind', link, link);
+  }
+  for (const file of ETC_FILES) args.push('--ro-bind-try', file, file);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  return args;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

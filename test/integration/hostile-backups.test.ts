@@ -1,0 +1,105 @@
+/**
+ * The hostile-backup corpus: plain PostgreSQL dumps, complete and otherwise sound, that try to
+ * run commands, write outside the sandbox or read the worker's secrets through psql
+ * meta-commands, COPY … PROGRAM, a C function bound to libc's system() and pg_read_file. Made at
+ * test time from the real fixture dump. For each: no file appears outside the sandbox (the target
+ * directory is world-writable, so only the jail keeps it out), the canaries planted in a data
+ * directory, a sibling sandbox and the worker's environment appear in no record, and the drill
+ * fails saying what the dump tried.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
+import { jailStatus } from '../../activities/sandboxes/jail.js';
+import type { SandboxHandle } from '../../core/drill.js';
+import { FIXTURE_FILES } from '../support/fixtures.js';
+import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
+
+let env: DrillTestEnv;
+useDrillTestEnv('hostile', (created) => (env = created));
+
+const CANARY_DATA = `canary-data-${randomBytes(6).toString('hex')}`;
+const CANARY_SIBLING = `canary-sibling-${randomBytes(6).toString('hex')}`;
+const CANARY_ENV = `canary-env-${randomBytes(6).toString('hex')}`;
+let outside: string;
+let dataKey: string;
+let siblingSecret: string;
+let sibling: SandboxHandle;
+
+beforeAll(async () => {
+  process.env.RESTORE_DRILL_TEST_CANARY = CANARY_ENV;
+  // World-writable and world-readable: only the jail, not file modes, keeps a sandbox out of them.
+  outside = fs.mkdtempSync(path.join(env.scratchDir, 'outside-'));
+  fs.chmodSync(outside, 0o777);
+  const dataDir = fs.mkdtempSync(path.join(env.scratchDir, 'data-'));
+  fs.chmodSync(dataDir, 0o755);
+  dataKey = path.join(dataDir, 'master.key');
+  fs.writeFileSync(dataKey, CANARY_DATA, { mode: 0o644 });
+  sibling = await createLocalSandbox('hostile-sibling', 'postgres', { hostTaskQueue: 'elsewhere', rootDir: env.sandboxRoot });
+  siblingSecret = path.join(sibling.dataDir, 'secret.txt');
+  fs.writeFileSync(siblingSecret, CANARY_SIBLING, { mode: 0o644 });
+  fs.chownSync(siblingSecret, sibling.uid, sibling.gid);
+  return async () => {
+    await removeLocalSandbox(sibling);
+    delete process.env.RESTORE_DRILL_TEST_CANARY;
+  };
+});
+
+/** The fixture dump with `sql` inserted after its SET preamble: otherwise a sound, complete dump. */
+function hostileDump(name: string, sql: string): string {
+  const dump = fs.readFileSync(env.fixture(FIXTURE_FILES.plain), 'utf8');
+  const at = dump.indexOf('SET row_security = off;\n') + 'SET row_security = off;\n'.length;
+  expect(at).toBeGreaterThan(100);
+  const file = path.join(env.scratchDir, `hostile-${name}-${randomBytes(3).toString('hex')}.sql`);
+  fs.writeFileSync(file, `${dump.slice(0, at)}\n${sql}\n${dump.slice(at)}`);
+  return file;
+}
+
+const CASES: Array<{ name: string; sql: () => string; reason: RegExp }> = [
+  { name: 'shell escape', sql: () => `\\! touch ${outside}/shell-ran`, reason: /tried to run commands or read files .*\(\\! at line \d+\)/ },
+  { name: 'output to a pipe', sql: () => `\\o |touch ${outside}/pipe-ran\nSELECT 1;\n\\o`, reason: /\\o at line \d+, \\o at line \d+/ },
+  { name: '\\copy to a program', sql: () => `\\copy (SELECT 1) TO PROGRAM 'touch ${outside}/copy-ran'`, reason: /\\copy at line \d+/ },
+  { name: 'a meta-command inside a line', sql: () => `SELECT 1 \\! touch ${outside}/midline-ran\n;`, reason: /psql refused 1 more backslash command\(s\) inside lines/ },
+  { name: '\\i of a worker file', sql: () => `\\i ${dataKey}`, reason: /\\i at line \d+/ },
+  {
+    name: 'COPY FROM PROGRAM',
+    sql: () => `CREATE TABLE public.loot (x text);\nCOPY public.loot FROM PROGRAM 'cat ${dataKey} ${siblingSecret} /proc/${process.pid}/environ; touch ${outside}/program-ran';`,
+    reason: /tried to run shell commands .*COPY … PROGRAM at line \d+/,
+  },
+  {
+    name: 'a C function bound to libc system()',
+    sql: () => `CREATE FUNCTION public.sys(cstring) RETURNS integer\n    LANGUAGE c STRICT\n    AS '/lib/x86_64-linux-gnu/libc.so.6', 'system';\nSELECT public.sys('touch ${outside}/c-ran; cat ${dataKey} > /tmp/stolen');`,
+    reason: /a C function bound to libc\.so\.6's system\(\) at line \d+/,
+  },
+];
+
+describe('hostile backups are contained and reported', () => {
+  it('runs sandbox processes jailed on this host', async () => {
+    const status = await jailStatus(await sandboxAccount());
+    expect(status.detail).toMatch(/^bubblewrap \d+\.\d+/);
+    expect(status.jailed).toBe(true);
+  });
+
+  it.each(CASES)('$name: nothing escapes, no canary leaks, the drill fails saying what the dump tried', async ({ name, sql, reason }) => {
+    const result = await env.runDrill(postgresRequest(hostileDump(name.replace(/\W+/g, '-'), sql())));
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(reason);
+    expect(result.reason).toMatch(/which no pg_dump output does/);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks')) + JSON.stringify(await env.query('SELECT * FROM drill_steps'));
+    for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
+    expect(fs.readFileSync(siblingSecret, 'utf8')).toBe(CANARY_SIBLING);
+    expect(sandboxLeftovers(env.sandboxRoot).filter((dir) => !dir.includes('hostile-sibling'))).toEqual([]);
+  });
+
+  it('pg_read_file of a worker file or a sibling sandbox finds nothing there: the jail shows neither', async () => {
+    const file = hostileDump('read-file', `CREATE TABLE public.loot AS SELECT pg_read_file('${dataKey}') AS a, pg_read_file('${siblingSecret}') AS b;`);
+    const result = await env.runDrill(postgresRequest(file));
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/could not open file .*master\.key.*: No such file or directory/);
+    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills'));
+    for (const canary of [CANARY_DATA, CANARY_SIBLING]) expect(record).not.toContain(canary);
+  });
+});
