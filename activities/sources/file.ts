@@ -13,6 +13,7 @@ import type { BackupRef, Check, FileSource } from '../../core/drill.js';
 import { globToRegExp } from '../../core/glob.js';
 import { existenceChecks } from '../checks/existence.js';
 import { backupRejected, invalidRequest } from '../failures.js';
+import { confinedPath } from './file-confinement.js';
 
 const SIDECAR_SUFFIX = '.sha256';
 
@@ -27,7 +28,10 @@ export interface LocateOptions {
 
 export async function locateFileBackup(source: FileSource, options: LocateOptions): Promise<{ backup: BackupRef; checks: Check[] }> {
   if (!path.isAbsolute(source.path)) throw invalidRequest(`backup path must be absolute, got "${source.path}"`);
+  await confinedPath(source.path);
   const chosen = source.pattern ? await newestMatch(source.path, source.pattern) : await statExisting(source.path);
+  // The newest match may be a link out of an allowed folder.
+  if (chosen.path !== source.path) await confinedPath(chosen.path);
   const sizeBytes = chosen.stat.isDirectory() ? await directorySize(chosen.path) : chosen.stat.size;
   const checks: Check[] = existenceChecks({ where: chosen.path, sizeBytes, modifiedAt: chosen.stat.mtime }, options);
 

@@ -91,8 +91,9 @@ function classifyText(text: string): Sniffed | undefined {
   if (firstStatement && /^(SET|SELECT|CREATE|ALTER|BEGIN|START|COPY|INSERT|DROP|COMMENT|GRANT|REVOKE|\\connect|\\restrict|DO|UPDATE|DELETE|WITH|TRUNCATE)\b/i.test(firstStatement)) {
     return undefined;
   }
-  const preview = (firstStatement ?? start).slice(0, 40).replace(/\s+/g, ' ');
-  return { kind: 'foreign', description: `a text file that does not start like SQL ("${preview}")` };
+  // Described by its kind, never quoted: the file may be a key or a config a drill was pointed at.
+  const lines = start.split('\n').filter((line) => line.trim()).length;
+  return { kind: 'foreign', description: `a text file that does not start like SQL (none of its first ${lines} line(s) is a SQL statement)` };
 }
 
 /** pg_dump's tar format is a ustar archive whose first member is toc.dat. */
