@@ -103,3 +103,26 @@ describe('hostile backups are contained and reported', () => {
     for (const canary of [CANARY_DATA, CANARY_SIBLING]) expect(record).not.toContain(canary);
   });
 });
+
+describe('assertions cannot write or leave their transaction', () => {
+  it('run as a role that can only read, one statement each', async () => {
+    const result = await env.runDrill(
+      postgresRequest(env.fixture(FIXTURE_FILES.custom), {
+        checks: {
+          assertions: [
+            { name: 'escape', sql: 'SELECT 1; COMMIT; DROP TABLE public.orders', expect: '== 1' },
+            { name: 'read a host file', sql: "SELECT length(pg_read_file('/etc/hostname'))", expect: '>= 0' },
+            { name: 'become superuser', sql: "SELECT set_config('role', 'postgres', false)", expect: "== 'postgres'" },
+            { name: 'orders kept', sql: 'SELECT count(*) FROM public.orders', expect: '>= 1' },
+          ],
+        },
+      }),
+    );
+    const check = (name: string) => result.checks.find((c) => c.name === `assertion:${name}`);
+    expect(check('escape')).toMatchObject({ passed: false, message: expect.stringMatching(/cannot insert multiple commands into a prepared statement/) });
+    expect(check('read a host file')).toMatchObject({ passed: false, message: expect.stringMatching(/permission denied for function pg_read_file/) });
+    expect(check('become superuser')).toMatchObject({ passed: false, message: expect.stringMatching(/permission denied to set role "postgres"/) });
+    expect(check('orders kept')?.passed).toBe(true);
+    expect(result.outcome).toBe('failed');
+  });
+});

@@ -3,6 +3,9 @@
  * transaction, with a server-side timeout), the newest value of a timestamp column, and amcheck
  * over every B-tree index.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import postgres from 'postgres';
 import type { AssertionQuery, ScalarValue } from '../../../core/checks.js';
 import type { IntegrityReport, ObjectRef, QueryRequest } from '../engine.js';
@@ -10,11 +13,11 @@ import { quoteIdent } from './identifiers.js';
 import { SANDBOX_SUPERUSER } from './server.js';
 import { restoredDatabase } from '../../sandboxes/restored-database.js';
 
-function connect(request: QueryRequest, database: string, settings: { default_transaction_read_only?: boolean } = {}) {
+function connect(request: QueryRequest, database: string, settings: { default_transaction_read_only?: boolean } = {}, user = SANDBOX_SUPERUSER) {
   const sql = postgres({
     host: request.sandbox.socketDir,
     port: request.sandbox.port,
-    user: SANDBOX_SUPERUSER,
+    user,
     database,
     max: 1,
     onnotice: () => {},
@@ -34,10 +37,13 @@ function connect(request: QueryRequest, database: string, settings: { default_tr
 export async function runPostgresAssertion(request: QueryRequest & { query: AssertionQuery }): Promise<ScalarValue> {
   const query = request.query;
   if (!('sql' in query)) throw new Error('PostgreSQL plans take "sql" assertions');
-  const { sql, close } = connect(request, await restoredDatabase(request.sandbox), { default_transaction_read_only: true });
+  const database = await restoredDatabase(request.sandbox);
+  const reader = await readerRole(request, database);
+  const { sql, close } = connect(request, database, { default_transaction_read_only: true }, reader);
   try {
-    // Read-only at the session and the transaction: the query may not change what later checks read.
-    const rows = await sql.begin('read only', (tx) => tx.unsafe(query.sql));
+    // Read-only three times over: a role that may only read, a read-only session and transaction.
+    // Prepared (the extended protocol), the text is one statement: "…; COMMIT; DROP …" is refused.
+    const rows = await sql.begin('read only', (tx) => tx.unsafe(query.sql, [], ONE_STATEMENT));
     return firstValue(rows as unknown as Array<Record<string, unknown>>);
   } catch (err) {
     request.signal.throwIfAborted();
@@ -45,6 +51,29 @@ export async function runPostgresAssertion(request: QueryRequest & { query: Asse
   } finally {
     await close();
   }
+}
+
+const READER_ROLE_FILE = 'assertion-role';
+/** postgres.js sends a query without parameters in the simple protocol, which runs many statements; `simple: false` (untyped) forces the extended one. */
+const ONE_STATEMENT = { prepare: false, simple: false } as postgres.UnsafeQueryOptions;
+
+/**
+ * The role assertions run as: it can read every table (pg_read_all_data) and nothing else. Named
+ * at random per sandbox and made after the restore, so a dump cannot have made it first.
+ */
+async function readerRole(request: QueryRequest, database: string): Promise<string> {
+  const file = path.join(request.sandbox.workDir, READER_ROLE_FILE);
+  const known = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (known) return known;
+  const role = `restore_drill_reader_${randomBytes(6).toString('hex')}`;
+  const admin = connect(request, database);
+  try {
+    await admin.sql.unsafe(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS IN ROLE pg_read_all_data`);
+  } finally {
+    await admin.close();
+  }
+  await fs.writeFile(file, role, { mode: 0o600 });
+  return role;
 }
 
 export async function newestPostgresTimestamp(request: QueryRequest & { table: ObjectRef; column: string }): Promise<Date | null> {
