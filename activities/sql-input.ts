@@ -15,12 +15,12 @@ export type SqlInput =
   /** `toTool`: what the tool reads when the SQL is rewritten on its way (head and tail are the dump's own). */
   | { kind: 'stream'; sql: TailKeeper; counter: ByteCounter; toTool?: Readable };
 
-export function sqlInput(content: BackupContent, gzip: boolean, onProgress: (bytes: number) => void, keepBytes: number, rewrite?: Transform): SqlInput {
-  if (!gzip && content.localPath && !rewrite) return { kind: 'file', path: content.localPath, sizeBytes: content.sizeBytes };
+export function sqlInput(content: BackupContent, gzip: boolean, onProgress: (bytes: number) => void, keepBytes: number, ...rewrites: Transform[]): SqlInput {
+  if (!gzip && content.localPath && rewrites.length === 0) return { kind: 'file', path: content.localPath, sizeBytes: content.sizeBytes };
   const { sql, counter } = plaintextStream(content.open(), gzip, onProgress, keepBytes);
-  if (!rewrite) return { kind: 'stream', sql, counter };
-  pipeline(sql, rewrite, () => {});
-  return { kind: 'stream', sql, counter, toTool: rewrite };
+  if (rewrites.length === 0) return { kind: 'stream', sql, counter };
+  pipeline([sql, ...rewrites], () => {});
+  return { kind: 'stream', sql, counter, toTool: rewrites.at(-1) };
 }
 
 /** What the tool options need for this input: the file as stdin, or the stream piped in. */

@@ -1,7 +1,8 @@
 /**
- * The hostile-backup corpus: plain PostgreSQL dumps, complete and otherwise sound, that try to
- * run commands, write outside the sandbox or read the worker's secrets through psql
- * meta-commands, COPY … PROGRAM, a C function bound to libc's system() and pg_read_file. Made at
+ * The hostile-backup corpus: plain PostgreSQL and MariaDB dumps, complete and otherwise sound,
+ * that try to run commands, write outside the sandbox or read the worker's secrets through psql
+ * meta-commands, COPY … PROGRAM, a C function bound to libc's system(), pg_read_file, the mysql
+ * client's \! and system, LOAD_FILE, INTO OUTFILE and LOAD DATA LOCAL. Made at
  * test time from the real fixture dump. For each: no file appears outside the sandbox (the target
  * directory is world-writable, so only the jail keeps it out), the canaries planted in a data
  * directory, a sibling sandbox and the worker's environment appear in no record, and the drill
@@ -15,6 +16,7 @@ import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../ac
 import { jailStatus } from '../../activities/sandboxes/jail.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
+import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 
 let env: DrillTestEnv;
@@ -124,5 +126,56 @@ describe('assertions cannot write or leave their transaction', () => {
     expect(check('become superuser')).toMatchObject({ passed: false, message: expect.stringMatching(/permission denied to set role "postgres"/) });
     expect(check('orders kept')?.passed).toBe(true);
     expect(result.outcome).toBe('failed');
+  });
+});
+
+/** The MariaDB fixture dump with `sql` inserted before its first CREATE TABLE. */
+function hostileMysqlDump(name: string, sql: string): string {
+  const dump = fs.readFileSync(env.fixture(MYSQL_FIXTURE_FILES.plain), 'utf8');
+  const at = dump.indexOf('DROP TABLE IF EXISTS');
+  expect(at).toBeGreaterThan(100);
+  const file = path.join(env.scratchDir, `hostile-${name}-${randomBytes(3).toString('hex')}.sql`);
+  fs.writeFileSync(file, `${dump.slice(0, at)}${sql}\n${dump.slice(at)}`);
+  return file;
+}
+
+const MYSQL_CASES: Array<{ name: string; sql: () => string; reason: RegExp }> = [
+  { name: 'shell escape', sql: () => `\\! touch ${outside}/mysql-shell-ran`, reason: /the client command \\! at line \d+/ },
+  { name: 'system command', sql: () => `system touch ${outside}/mysql-system-ran`, reason: /the client command system at line \d+/ },
+  { name: 'LOAD_FILE of a worker file', sql: () => `SELECT LOAD_FILE('${dataKey}') INTO @stolen;`, reason: /LOAD_FILE\(\) at line \d+/ },
+  { name: 'INTO OUTFILE outside the sandbox', sql: () => `SELECT 'owned' INTO OUTFILE '${outside}/mysql-outfile';`, reason: /SELECT … INTO OUTFILE at line \d+/ },
+  { name: 'LOAD DATA LOCAL', sql: () => `CREATE TABLE loot (x TEXT);\nLOAD DATA LOCAL INFILE '${dataKey}' INTO TABLE loot;`, reason: /LOAD DATA at line \d+/ },
+];
+
+describe('hostile MySQL dumps are contained and reported', () => {
+  it.each(MYSQL_CASES)('$name: nothing escapes, no canary leaks, the drill fails saying what the dump tried', async ({ name, sql, reason }) => {
+    const result = await env.runDrill({ engine: 'mysql', source: { kind: 'file', path: hostileMysqlDump(name.replace(/\W+/g, '-'), sql()) } });
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(reason);
+    expect(result.reason).toMatch(/which no mysqldump output does/);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks'));
+    for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
+  });
+
+  it('assertions run as an account that can only read', async () => {
+    const result = await env.runDrill({
+      engine: 'mysql',
+      source: { kind: 'file', path: env.fixture(MYSQL_FIXTURE_FILES.plain) },
+      checks: {
+        assertions: [
+          { name: 'escape', sql: 'SELECT 1; COMMIT; DROP TABLE shop.orders', expect: '== 1' },
+          { name: 'escape harder', sql: 'SELECT 1; COMMIT; SET SESSION TRANSACTION READ WRITE; DROP TABLE shop.orders', expect: '== 1' },
+          { name: 'read a host file', sql: "SELECT LOAD_FILE('/etc/hostname') IS NULL", expect: '== 1' },
+          { name: 'orders kept', sql: 'SELECT COUNT(*) FROM shop.orders', expect: '== 700' },
+        ],
+      },
+    });
+    const check = (name: string) => result.checks.find((c) => c.name === `assertion:${name}`);
+    expect(check('escape')).toMatchObject({ passed: false, message: expect.stringMatching(/Cannot execute statement in a READ ONLY transaction/) });
+    // Past the read-only session, the account's privileges still refuse it.
+    expect(check('escape harder')).toMatchObject({ passed: false, message: expect.stringMatching(/DROP command denied to user 'rd_reader_[0-9a-f]+'@'localhost'/) });
+    expect(check('read a host file')?.passed).toBe(true);
+    expect(check('orders kept')?.passed).toBe(true);
   });
 });

@@ -3,6 +3,9 @@
  * read-only transaction with a server-side time limit, the newest value of a timestamp column,
  * and CHECK TABLE … EXTENDED over every table.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { AssertionQuery, ScalarValue } from '../../../core/checks.js';
 import type { IntegrityReport, ObjectRef, QueryRequest } from '../engine.js';
 import type { SandboxHandle } from '../../../core/drill.js';
@@ -27,7 +30,7 @@ export async function runMysqlAssertion(request: QueryRequest & { query: Asserti
   const query = request.query;
   if (!('sql' in query)) throw new Error('MySQL/MariaDB plans take "sql" assertions');
   const statement = query.sql.trim().replace(/;+\s*$/, '');
-  const output = await run(request, `${await preamble(request.sandbox, request.timeoutMs)}${statement};\nROLLBACK;`);
+  const output = await run(request, `${await preamble(request.sandbox, request.timeoutMs)}${statement};\nROLLBACK;`, await readerAccount(request));
   const first = rowsOf(output)[0]?.[0];
   return first === undefined || first === 'NULL' ? null : first;
 }
@@ -59,9 +62,26 @@ export async function checkMysqlIntegrity(request: QueryRequest): Promise<Integr
   return { method, checked: tables.length, problems };
 }
 
-async function run(request: QueryRequest, sql: string): Promise<string> {
+const READER_ACCOUNT_FILE = 'assertion-account';
+
+/**
+ * The account assertions run as, made after the restore and named at random (a dump cannot have
+ * made it first): it may read (SELECT, SHOW VIEW) and call routines, and change nothing (no
+ * TRIGGER either: that would let an assertion create one, and DDL commits the read-only transaction).
+ */
+async function readerAccount(request: QueryRequest): Promise<string> {
+  const file = path.join(request.sandbox.workDir, READER_ACCOUNT_FILE);
+  const known = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (known) return known;
+  const account = `rd_reader_${randomBytes(5).toString('hex')}`;
+  await mysqlQuery(clientArgs(request.sandbox), `CREATE USER '${account}'@'localhost'; GRANT SELECT, SHOW VIEW, EXECUTE ON *.* TO '${account}'@'localhost';`, request.signal);
+  await fs.writeFile(file, account, { mode: 0o600 });
+  return account;
+}
+
+async function run(request: QueryRequest, sql: string, account?: string): Promise<string> {
   try {
-    return await mysqlQuery([...clientArgs(request.sandbox), `--database=${await restoredDatabase(request.sandbox)}`], sql, request.signal);
+    return await mysqlQuery([...clientArgs(request.sandbox), ...(account ? [`--user=${account}`] : []), `--database=${await restoredDatabase(request.sandbox)}`], sql, request.signal);
   } catch (err) {
     request.signal.throwIfAborted();
     const message = (err as Error).message;

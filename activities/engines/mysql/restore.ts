@@ -2,6 +2,7 @@
  * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
  * `--force`, so that every error is reported rather than only the first, then judges them.
  */
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected, sandboxCannotRestore } from '../../failures.js';
@@ -14,11 +15,13 @@ import { findMysqlBinaries } from './binaries.js';
 import { mysqlQuery } from './client.js';
 import { flavorOf, readMysqlProducer } from './producer.js';
 import { MAPPED_COLLATION, Mysql8ForMariadb } from './mysql8-mapping.js';
+import { MysqlScriptGuard } from './script-guard.js';
 import { chooseMysqlServer, dumpOrigin, type MysqlServerChoice } from './server-choice.js';
 import { clientArgs, ensureMysqlServer } from './server.js';
 import { hasMysql8Collations, type MysqlServers } from './servers.js';
 import { SYSTEM_SCHEMAS, targetDatabase, type TargetDatabase } from './target-database.js';
 import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
+import { jailed } from '../../sandboxes/jail.js';
 
 const TRAILER_WINDOW_BYTES = 4096;
 
@@ -52,13 +55,17 @@ export async function restoreMysqlBackup(request: RestoreRequest & { servers: My
   await rememberRestoredDatabase(request.sandbox, target.name);
 
   const mysql8 = choice.mysql8IntoMariadb || choice.mysql8Collation ? new Mysql8ForMariadb(await serverMysql8Collations(request.sandbox, request.signal)) : undefined;
-  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, mysql8);
+  const guard = new MysqlScriptGuard();
+  const input = sqlInput(request.content, compression === 'gzip', request.onProgress, TRAILER_WINDOW_BYTES, ...(mysql8 ? [guard, mysql8] : [guard]));
   const progress = watchProgress(input, request.onProgress);
 
   let run: ToolRun;
   try {
-    // As the sandbox account: the client's `system` command would run shell commands on the host.
-    run = await runTool(bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', `--database=${target.name}`], {
+    // A dump is a script: binary mode and --sandbox turn the client's own commands (system, \!,
+    // source, tee) off, LOAD DATA LOCAL stays off, and it runs jailed as the sandbox account.
+    const client = await jailed(request.sandbox, bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', '--sandbox', '--local-infile=0', `--database=${target.name}`]);
+    run = await runTool(client.command, client.args, {
+      name: path.basename(bins.client),
       env,
       ...stdinFor(input),
       signal: request.signal,
@@ -81,6 +88,7 @@ export async function restoreMysqlBackup(request: RestoreRequest & { servers: My
   const checks: Check[] = [{ name: 'format', passed: true, observed: compression === 'gzip' ? 'plain (gzip)' : 'plain', expected: 'a MySQL/MariaDB SQL dump', message: 'backup is a MySQL/MariaDB SQL dump' }];
   // A dump cut mid-statement also yields a syntax error; "cut short" is the truer reason, so
   // completeness is judged first.
+  rejectAttempts(guard);
   const read = await headAndTail(input, TRAILER_WINDOW_BYTES);
   const complete = completeness(read.head, read.tail, read.bytes);
   const note = serverNote(choice, [...(mysql8?.mapped ?? [])]);
@@ -117,6 +125,18 @@ function gunzipHead(bytes: Buffer, compression: 'gzip' | 'none'): string {
   } catch {
     return '';
   }
+}
+
+function rejectAttempts(guard: MysqlScriptGuard): void {
+  if (guard.attempts.length === 0) return;
+  const listed = guard.attempts.slice(0, 5).map((a) => `${a.what} at line ${a.line}`);
+  if (guard.attempts.length > 5) listed.push(`${guard.attempts.length - 5} more`);
+  throw backupRejected({
+    name: 'restore',
+    observed: listed.join(', '),
+    expected: 'schema and data statements only, as mysqldump writes them',
+    message: `the dump tried to run commands or reach files on the host restoring it (${listed.join(', ')}), which no mysqldump output does: it was made or altered to attack whatever restores it, so it is not a backup to trust. The sandbox refused or contained it`,
+  });
 }
 
 /** Which server restored the dump, and what of the dump it could not take as it is. */

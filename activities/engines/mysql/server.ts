@@ -10,11 +10,13 @@ import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { runTool, runToolOrThrow } from '../../process.js';
+import { jailed } from '../../sandboxes/jail.js';
 import { findMysqlBinaries } from './binaries.js';
 import type { MysqlServerBuild } from './servers.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const RUNNING_SERVER_FILE = 'mysql-server.json';
+const JAIL_PID_FILE = 'mysql-jail.pid';
 
 export const mysqlSocket = (sandbox: SandboxHandle) => path.join(sandbox.socketDir, 'mysql.sock');
 const pidFile = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mysqld.pid');
@@ -30,26 +32,31 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
   const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } };
   const baseDir = build.baseDir ? [`--basedir=${build.baseDir}`] : [];
   await runToolOrThrow(build.installDb, ['--no-defaults', ...baseDir, `--datadir=${sandbox.dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'], asSandboxUser);
-  const child = spawn(
-    build.server,
-    [
-      '--no-defaults',
-      ...baseDir,
-      `--datadir=${sandbox.dataDir}`,
-      `--socket=${mysqlSocket(sandbox)}`,
-      '--skip-networking',
-      // From 11.4 MariaDB makes itself a TLS key at every start (seconds of CPU); a socket needs none.
-      '--skip-ssl',
-      `--pid-file=${pidFile(sandbox)}`,
-      `--log-error=${errorLog(sandbox)}`,
-      '--innodb-flush-log-at-trx-commit=0',
-      '--innodb-doublewrite=0',
-      '--skip-log-bin',
-      '--max-allowed-packet=1G',
-    ],
-    { ...asSandboxUser, detached: true, stdio: 'ignore' },
-  );
+  // File statements (LOAD_FILE, INTO OUTFILE, LOAD DATA) reach this empty folder only.
+  const filesDir = path.join(sandbox.dir, 'files');
+  await fs.mkdir(filesDir, { recursive: true, mode: 0o700 });
+  await fs.chown(filesDir, sandbox.uid, sandbox.gid);
+  const serverArgs = [
+    '--no-defaults',
+    ...baseDir,
+    `--datadir=${sandbox.dataDir}`,
+    `--socket=${mysqlSocket(sandbox)}`,
+    '--skip-networking',
+    // From 11.4 MariaDB makes itself a TLS key at every start (seconds of CPU); a socket needs none.
+    '--skip-ssl',
+    `--pid-file=${pidFile(sandbox)}`,
+    `--log-error=${errorLog(sandbox)}`,
+    '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-doublewrite=0',
+    '--skip-log-bin',
+    '--max-allowed-packet=1G',
+    `--secure-file-priv=${filesDir}`,
+    '--local-infile=0',
+  ];
+  const jail = await jailed(sandbox, build.server, serverArgs, build.baseDir ? [build.baseDir] : []);
+  const child = spawn(jail.command, jail.args, { ...asSandboxUser, detached: true, stdio: 'ignore' });
   child.unref();
+  if (jail.jailed && child.pid !== undefined) await fs.writeFile(path.join(sandbox.workDir, JAIL_PID_FILE), String(child.pid), { mode: 0o600 });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const ping = await runTool(bins.admin, [...clientArgs(sandbox), 'ping'], {});
@@ -89,20 +96,21 @@ export async function ensureMysqlServer(sandbox: SandboxHandle, build: MysqlServ
   return 'started';
 }
 
-/** Kills the server (its data is about to be deleted) after checking the pid really is it. */
+/** Kills the server (its data is about to be deleted), or its jail and all inside, after checking the pid really is it. */
 export async function stopMysqlServer(sandbox: SandboxHandle): Promise<void> {
   const pid = await serverPid(sandbox);
-  if (pid === undefined) return;
-  signalProcess(pid, 'SIGKILL');
-  await waitUntilDead(pid, 10_000);
+  if (pid !== undefined) {
+    signalProcess(pid, 'SIGKILL');
+    await waitUntilDead(pid, 10_000);
+  }
+  await fs.rm(path.join(sandbox.workDir, JAIL_PID_FILE), { force: true });
 }
 
+/** The jail holding the server, else the unjailed server (a jailed one's pid file holds a pid of the jail's own). */
 async function serverPid(sandbox: SandboxHandle): Promise<number | undefined> {
-  let pid: number;
-  try {
-    pid = Number((await fs.readFile(pidFile(sandbox), 'utf8')).trim());
-  } catch {
-    return undefined;
+  for (const file of [path.join(sandbox.workDir, JAIL_PID_FILE), pidFile(sandbox)]) {
+    const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, `--datadir=${sandbox.dataDir}`)) return pid;
   }
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, `--datadir=${sandbox.dataDir}`) ? pid : undefined;
+  return undefined;
 }
