@@ -25,10 +25,12 @@ export const CLAIM_HOST_OPTIONS: ActivityOptions = { startToCloseTimeout: '30 se
 
 /**
  * Cancellation waits for provisioning to finish: a sandbox created after the workflow stopped
- * waiting would never be torn down by it.
+ * waiting would never be torn down by it. Heartbeats: a dead or hung worker is noticed within
+ * 20 s, not at the 10-minute limit (the next attempt destroys what the lost one left).
  */
 export const PROVISION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
   scheduleToStartTimeout: '10 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },

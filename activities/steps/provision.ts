@@ -3,6 +3,7 @@ import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
 import { createLocalSandbox, findLocalSandboxes } from '../sandboxes/local.js';
 import type { ActivityDeps } from '../deps.js';
+import { ActivityProgress } from '../progress.js';
 import type { SandboxLifecycle } from './sandbox-lifecycle.js';
 
 export function provisionActivities(deps: ActivityDeps, sandboxes: SandboxLifecycle) {
@@ -15,14 +16,20 @@ export function provisionActivities(deps: ActivityDeps, sandboxes: SandboxLifecy
     async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize; engineVersion?: string }): Promise<SandboxHandle> {
       // A previous attempt may have died after creating its sandbox but before reporting it.
       for (const stale of await findLocalSandboxes(input.drillId, deps.sandboxRootDir)) await sandboxes.destroy(stale);
-      const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto' });
+      // Heartbeats while the server starts, so a worker that dies or hangs here is noticed in seconds.
+      const alive = new ActivityProgress(input.drillId, 'provision', null, undefined);
       try {
-        await sandboxes.engineOf(sandbox).startServer(sandbox, { engineVersion: input.engineVersion });
-      } catch (err) {
-        await sandboxes.destroy(sandbox);
-        throw err;
+        const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto' });
+        try {
+          await sandboxes.engineOf(sandbox).startServer(sandbox, { engineVersion: input.engineVersion });
+        } catch (err) {
+          await sandboxes.destroy(sandbox);
+          throw err;
+        }
+        return sandbox;
+      } finally {
+        alive.stop();
       }
-      return sandbox;
     },
   };
 }

