@@ -278,6 +278,12 @@ export function endsWithTrailer(head: string, tail: string): boolean {
   return head.includes(CLUSTER_HEADER) ? last === CLUSTER_TRAILER : last === DATABASE_TRAILER || last === CLUSTER_TRAILER;
 }
 
+/**
+ * What the sandbox's own failures look like from the restore tool: a full disk, exhausted memory,
+ * a server that crashed or went away. They say nothing about the backup.
+ */
+const SANDBOX_FAULT = /No space left on device|could not extend file|could not write to file|out of memory|out of shared memory|could not resize shared memory|server closed the connection unexpectedly|terminating connection because of crash of another server process|the database system is (in recovery mode|shutting down|starting up)|no connection to the server|connection to server .* failed/i;
+
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
 function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
@@ -286,6 +292,11 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
     throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
   }
   const errors = parseRestoreErrors(run.errorLines);
+  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message)) ?? run.errorLines.find((line) => SANDBOX_FAULT.test(line));
+  if (fault) {
+    // Retried from an empty database; if it keeps happening the drill ends as `error` saying so.
+    throw new Error(`the sandbox failed under the restore, not the backup: ${typeof fault === 'string' ? fault : fault.message} (give the sandbox more disk or memory, see RESTORE_DRILL_SANDBOX_DIR)`);
+  }
   const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors, allowedErrors);
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
   if (genuine.length > 0 || run.droppedErrorLines > 0) {

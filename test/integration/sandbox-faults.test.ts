@@ -1,0 +1,63 @@
+/**
+ * Faults of the sandbox are not verdicts on the backup: a sandbox whose disk fills up, or whose
+ * server is killed in the middle of a restore, is retried and, if it cannot finish, ends as
+ * `error` saying so; never as `failed`.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awaitDrillResult } from '../../core/drill-outcome.js';
+import { FIXTURE_TABLES } from '../support/fixtures.js';
+import { postgresRequest, sandboxLeftovers, scratchCopy, slowPlainDump, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
+
+let env: DrillTestEnv;
+useDrillTestEnv('faults', (created) => (env = created));
+
+/** A sound plain dump whose one table needs ~300 MB: more than the small sandbox disk holds. */
+function bigDump(): string {
+  const file = scratchCopy(env, 'good.sql', 'big.sql');
+  const text = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, text.replace('-- PostgreSQL database dump complete', "CREATE TABLE public.big AS SELECT g AS id, repeat('x', 1000) AS filler FROM generate_series(1, 300000) AS g;\n\n-- PostgreSQL database dump complete"));
+  return file;
+}
+
+describe('sandbox faults', () => {
+  describe('on a sandbox disk of 120 MB', () => {
+    beforeAll(() => {
+      // The env's worker keeps its sandboxes here: a size-limited file system under it.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=120m,mode=0755', 'restore-drill-test-small', env.sandboxRoot]);
+    });
+    afterAll(() => {
+      execFileSync('umount', ['-l', env.sandboxRoot]);
+    });
+
+    it('a full disk ends the drill as error naming it, never as failed', async () => {
+      const result = await env.runDrill(postgresRequest(bigDump()));
+      expect(result.outcome).toBe('error');
+      expect(result.reason).toMatch(/the sandbox failed under the restore, not the backup: .*(No space left on device|could not extend file).*give the sandbox more disk or memory/);
+      expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+    });
+  });
+
+  it('a sandbox server killed in the middle of a restore is retried, and the sound backup passes', async () => {
+    const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 6)));
+    // The server starts in the restore step; the dump's 6-second sleep keeps the restore going.
+    let jailPid: number | undefined;
+    for (let i = 0; i < 300 && jailPid === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      for (const dir of fs.existsSync(env.sandboxRoot) ? fs.readdirSync(env.sandboxRoot) : []) {
+        const pidFile = path.join(env.sandboxRoot, dir, 'work', 'postgres-jail.pid');
+        if (fs.existsSync(pidFile)) jailPid = Number(fs.readFileSync(pidFile, 'utf8'));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(jailPid, 'the jailed server of the running restore').toBeDefined();
+    process.kill(jailPid!, 'SIGKILL');
+    const result = await awaitDrillResult(handle.result());
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
+    expect(Object.fromEntries(result.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]))).toEqual(FIXTURE_TABLES);
+    expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
+});
