@@ -29,6 +29,9 @@ interface MysqlError {
   message: string;
 }
 
+/** The sandbox's own failures as the client reports them: a full disk, no memory, a server gone. */
+const SANDBOX_FAULT = /No space left on device|Errcode: 28|\bis full\b|Out of memory|Lost connection to (MySQL|server)|server has gone away|Can't connect to local (MySQL|server)/i;
+
 /** Errors every cross-version restore produces that change nothing about the data. */
 const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
   // MySQL 8 dumps set variables MariaDB does not have, inside version comments it executes.
@@ -155,6 +158,9 @@ function serverNote(choice: MysqlServerChoice, mapped: string[]): string {
 function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, choice: MysqlServerChoice): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
+  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message));
+  // Retried from empty databases; if it keeps happening the drill ends as `error` saying so.
+  if (fault) throw new Error(`the sandbox failed under the restore, not the backup: ${fault.message} (give the sandbox more disk or memory, see RESTORE_DRILL_SANDBOX_DIR)`);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];
   const harmless = errors.filter((e) => patterns.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
