@@ -29,6 +29,8 @@ export interface Config {
   sandboxRootDir: string | undefined;
   /** RESTORE_DRILL_JAIL: `auto` jails sandbox processes with bubblewrap where it works, `required` refuses to run without, `off` never does. */
   jail: 'auto' | 'required' | 'off';
+  /** How long a worker asked to stop (SIGTERM) lets running activities finish before cancelling them. */
+  shutdownGrace: string;
   /** Names this worker host's task queue; the host name when unset. */
   workerId: string | undefined;
   /** Base URL people reach Restore Drill at, for links in alerts. */
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresInstallOnNeed: !/^(0|false|no|off)$/i.test(env.RESTORE_DRILL_PG_AUTO_INSTALL ?? ''),
     sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
     jail: checkedJailMode(env.RESTORE_DRILL_JAIL ?? 'auto'),
+    shutdownGrace: checkedDuration('RESTORE_DRILL_SHUTDOWN_GRACE', env.RESTORE_DRILL_SHUTDOWN_GRACE ?? '2m'),
     workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
     publicUrl: (env.RESTORE_DRILL_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${apiPort}`).replace(/\/+$/, ''),
     temporalUiUrl: env.RESTORE_DRILL_TEMPORAL_UI_URL === '' ? null : (env.RESTORE_DRILL_TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`).replace(/\/+$/, ''),

@@ -19,6 +19,8 @@ const worker = await createDrillWorker({
   db: history.db,
   workerId: config.workerId,
   sandboxRootDir: config.sandboxRootDir,
+  // SIGTERM drains: a restore or teardown under way gets this long to finish before it is cancelled.
+  shutdownGraceTime: config.shutdownGrace,
   links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
   systemSchedules: { watchdogEvery: config.watchdogEvery, digestCron: config.digestCron, digestTimeZone: config.digestTimeZone },
 });

@@ -41,6 +41,8 @@ export interface DrillWorkerOptions {
   postgres?: PostgresInstallations;
   /** MariaDB/MySQL server builds sandboxes may run; by default the packaged one and the tools folder's. */
   mysql?: MysqlServers;
+  /** How long shutdown lets running activities finish (a restore, a teardown) before cancelling them; none by default. */
+  shutdownGraceTime?: string;
   sandboxRootDir?: string;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -114,6 +116,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     activities,
     dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
   const hostWorker = await Worker.create({
     connection: nativeConnection,
@@ -122,6 +125,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     activities,
     dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 
   return {

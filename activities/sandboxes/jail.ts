@@ -52,7 +52,7 @@ async function probeJail(account: { uid: number; gid: number }): Promise<JailSta
   if (!bwrap) return { jailed: false, detail: 'bubblewrap (bwrap) is not installed: `npm run setup` as root installs Debian\'s bubblewrap' };
   try {
     const { stdout } = await execFileAsync(bwrap, ['--version']);
-    await execFileAsync(bwrap, [...baseArguments(), '--', '/bin/sh', '-c', 'exit 0'], { uid: account.uid, gid: account.gid, env: {}, timeout: 10_000 });
+    await execFileAsync(bwrap, [...baseArguments(), '--die-with-parent', '--', '/bin/sh', '-c', 'exit 0'], { uid: account.uid, gid: account.gid, env: {}, timeout: 10_000 });
     return { jailed: true, detail: stdout.trim() };
   } catch (err) {
     const message = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').at(-1) ?? '';
@@ -64,7 +64,22 @@ async function probeJail(account: { uid: number; gid: number }): Promise<JailSta
  * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
  * there is none (after the one warning). `readOnly`: the engine's own tools, made visible.
  */
-export async function jailed(sandbox: SandboxHandle, command: string, args: string[], readOnly: string[] = []): Promise<{ command: string; args: string[]; jailed: boolean }> {
+export interface JailOptions {
+  /** Directories the command needs to see, read-only (its installation, an archive to read). */
+  readOnly?: string[];
+  /** false: the sandbox directory is not mounted, only its socket (a client that reads, as the worker). */
+  writableSandbox?: boolean;
+  /** A server: it must survive a worker restart, so it is not tied to the worker's life (stop it by its jail's pids). */
+  outliveWorker?: boolean;
+  /**
+   * Runs as the worker rather than the sandbox account (a client reading backup files only the
+   * worker may read). As root that means no user namespace, every capability dropped but reading
+   * files: the mount view, not the account, is what confines it.
+   */
+  asWorker?: boolean;
+}
+
+export async function jailed(sandbox: SandboxHandle, command: string, args: string[], options: JailOptions = {}): Promise<{ command: string; args: string[]; jailed: boolean }> {
   const status = await jailStatus(sandbox);
   if (!status.jailed) {
     if (loadConfig().jail === 'required') throw sandboxCannotRestore(`sandbox processes must run jailed (RESTORE_DRILL_JAIL=required), and ${status.detail}`);
@@ -76,16 +91,44 @@ export async function jailed(sandbox: SandboxHandle, command: string, args: stri
   }
   const bwrap = BWRAP_CANDIDATES.find((file) => isExecutable(file))!;
   const mounts: string[] = [];
-  for (const dir of readOnly.filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
-  mounts.push('--bind', sandbox.dir, sandbox.dir);
-  // The work dir holds the worker's plaintext copies and markers: not the sandbox's to see.
-  mounts.push('--tmpfs', sandbox.workDir);
-  if (!sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push('--bind', sandbox.socketDir, sandbox.socketDir);
-  return { command: bwrap, args: [...baseArguments(), ...mounts, '--chdir', sandbox.dir, '--', command, ...args], jailed: true };
+  const writableSandbox = options.writableSandbox ?? true;
+  if (writableSandbox) {
+    mounts.push('--bind', sandbox.dir, sandbox.dir);
+    // The work dir holds the worker's plaintext copies and markers: not the sandbox's to see.
+    mounts.push('--tmpfs', sandbox.workDir);
+  }
+  if (!writableSandbox || !sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push('--bind', sandbox.socketDir, sandbox.socketDir);
+  // After the sandbox: an archive in the (hidden) work dir is mounted over the tmpfs.
+  for (const dir of (options.readOnly ?? []).filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
+  const lifetime = options.outliveWorker ? [] : ['--die-with-parent'];
+  const base = options.asWorker && process.getuid?.() === 0 ? baseArguments(ROOT_NAMESPACES) : baseArguments();
+  return { command: bwrap, args: [...base, ...lifetime, ...mounts, '--chdir', writableSandbox ? sandbox.dir : '/', '--', command, ...args], jailed: true };
 }
 
-function baseArguments(): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--ro-bind', '/usr', '/usr'];
+/**
+ * The jail's own init (pid 1 of its pid namespace) as the host sees it: killing it ends every
+ * process inside. Read right after the start; a server's jail outlives the worker, so both pids
+ * are recorded.
+ */
+export async function jailInitPid(outerPid: number): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    let children = '';
+    try {
+      children = fs.readFileSync(`/proc/${outerPid}/task/${outerPid}/children`, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    if (children) return Number(children.split(/\s+/)[0]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return undefined;
+}
+
+/** Every namespace but the user one, for root: a user namespace would cost it the right to read the backup. */
+const ROOT_NAMESPACES = ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try', '--cap-drop', 'ALL', '--cap-add', 'CAP_DAC_READ_SEARCH'];
+
+function baseArguments(namespaces = ['--unshare-all']): string[] {
+  const args = [...namespaces, '--new-session', '--ro-bind', '/usr', '/usr'];
   for (const link of ROOT_LINKS) {
     let stat: fs.Stats;
     try {

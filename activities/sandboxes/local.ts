@@ -4,6 +4,7 @@
  * directory only, so restored production data is never reachable over TCP, not even on loopback.
  */
 import { createHash, randomInt } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,11 +129,9 @@ export async function listLocalSandboxes(rootDir = os.tmpdir()): Promise<Sandbox
   const markers: SandboxMarker[] = [];
   for (const name of await fs.readdir(rootDir)) {
     if (!name.startsWith(SANDBOX_DIR_PREFIX)) continue;
-    try {
-      markers.push(JSON.parse(await fs.readFile(path.join(rootDir, name, SANDBOX_MARKER_FILE), 'utf8')) as SandboxMarker);
-    } catch {
-      // Being created, or not ours to judge without a marker.
-    }
+    const marker = await readMarker(path.join(rootDir, name));
+    // Being created, or not ours to judge without a (trustworthy) marker.
+    if (marker) markers.push(marker);
   }
   return markers;
 }
@@ -144,10 +143,10 @@ export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir())
   for (const name of await fs.readdir(rootDir)) {
     if (!name.startsWith(prefix)) continue;
     const dir = path.join(rootDir, name);
-    try {
-      const marker = JSON.parse(await fs.readFile(path.join(dir, SANDBOX_MARKER_FILE), 'utf8')) as SandboxMarker;
+    const marker = await readMarker(dir);
+    if (marker) {
       if (marker.handle.drillId === drillId) found.push(marker.handle);
-    } catch {
+    } else if (!(await fs.lstat(path.join(dir, SANDBOX_MARKER_FILE)).catch(() => undefined))) {
       // No marker: either being created right now, or a creation that crashed before writing it
       // (nothing was started in it then). Only the latter, recognisably old, is removed.
       const stat = await fs.stat(dir).catch(() => undefined);
@@ -155,6 +154,35 @@ export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir())
     }
   }
   return found;
+}
+
+/**
+ * The marker of the sandbox in `dir`, if it can be trusted. The directory belongs to the sandbox
+ * account, so whatever runs in the sandbox could replace the marker with one naming another
+ * server's data directory, or any path to delete. Trusted only: a regular file (not a link) owned
+ * by this worker's account and writable by it alone, describing this very directory.
+ */
+async function readMarker(dir: string): Promise<SandboxMarker | undefined> {
+  const file = path.join(dir, SANDBOX_MARKER_FILE);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.uid !== (process.getuid?.() ?? stat.uid) || (stat.mode & 0o022) !== 0 || stat.size > 64 * 1024) return undefined;
+    const marker = JSON.parse(await handle.readFile('utf8')) as SandboxMarker;
+    const handleOf = marker?.handle;
+    const socketOk = handleOf?.socketDir === path.join(dir, 'socket') || (path.dirname(handleOf?.socketDir ?? '') === os.tmpdir() && path.basename(handleOf?.socketDir ?? '').startsWith(SHORT_SOCKET_PREFIX));
+    const describesDir = handleOf?.dir === dir && handleOf.dataDir === path.join(dir, 'data') && handleOf.workDir === path.join(dir, 'work') && socketOk;
+    return describesDir && typeof marker.expiresAt === 'string' ? marker : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Readable and short (socket paths are limited), yet unique: ids sharing a prefix differ by hash. */

@@ -8,16 +8,25 @@
  * directory, a sibling sandbox and the worker's environment appear in no record, and the drill
  * fails saying what the dump tried.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import postgres from 'postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
 import { jailStatus } from '../../activities/sandboxes/jail.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
-import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
+import { dumpDatasetWith, MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
+import { startScratchPostgres } from '../support/scratch-postgres.js';
+import { configuredPostgresInstallations } from '../../activities/engines/postgres/installations.js';
+import { packagedMysqlServerOrThrow } from '../../activities/engines/mysql/servers.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
+
+const execFileAsync = promisify(execFile);
 
 let env: DrillTestEnv;
 useDrillTestEnv('hostile', (created) => (env = created));
@@ -177,5 +186,82 @@ describe('hostile MySQL dumps are contained and reported', () => {
     expect(check('escape harder')).toMatchObject({ passed: false, message: expect.stringMatching(/DROP command denied to user 'rd_reader_[0-9a-f]+'@'localhost'/) });
     expect(check('read a host file')?.passed).toBe(true);
     expect(check('orders kept')?.passed).toBe(true);
+  });
+});
+
+describe('hostile archives are confined to themselves', () => {
+  it("a directory dump whose data file links to a host file cannot read it: pg_restore sees only the archive", async () => {
+    const dir = path.join(env.scratchDir, `hostile-dir-${randomBytes(3).toString('hex')}`);
+    fs.cpSync(env.fixture(FIXTURE_FILES.directory), dir, { recursive: true });
+    // A world-readable gzip of the canary elsewhere: without the jail, pg_restore would read it and
+    // COPY would quote it in its error ("invalid input syntax … canary-data-…").
+    const planted = path.join(env.scratchDir, `planted-${randomBytes(3).toString('hex')}.gz`);
+    fs.writeFileSync(planted, gzipSync(`${CANARY_DATA}\n\\.\n`), { mode: 0o644 });
+    const dataFile = fs.readdirSync(dir).find((name) => /^\d+\.dat\.gz$/.test(name))!;
+    fs.rmSync(path.join(dir, dataFile));
+    fs.symlinkSync(planted, path.join(dir, dataFile));
+    const result = await env.runDrill(postgresRequest(dir));
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/could not open input file .*No such file or directory/);
+    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks'));
+    expect(record).not.toContain(CANARY_DATA);
+  });
+});
+
+describe('sound dumps are not taken for hostile ones', () => {
+  it('pg_dumpall and pg_dump --create --inserts of databases with odd names and backslash-laden text pass', async () => {
+    const installations = configuredPostgresInstallations();
+    const bins = (await installations.forMajor(17)) ?? (await installations.list())[0]!;
+    const server = await startScratchPostgres(bins, path.join(env.scratchDir, `odd-names-${randomBytes(3).toString('hex')}`));
+    try {
+      const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`CREATE DATABASE "my-app"`);
+      await admin.unsafe(`CREATE DATABASE "o'x"`);
+      await admin.end();
+      for (const database of ['my-app', "o'x"]) {
+        const sql = postgres(server.adminUrl.replace(/\/postgres$/, `/${encodeURIComponent(database)}`), { max: 1, onnotice: () => {} });
+        await sql.unsafe(`CREATE TABLE notes (id int PRIMARY KEY, body text)`);
+        // Text whose lines look like psql meta-commands and COPY statements: data, not commands.
+        await sql.unsafe(`INSERT INTO notes VALUES (1, E'intro\\n\\\\begin{document}\\nCOPY x FROM stdin;\\n\\\\.\\n\\\\connect other'), (2, 'plain')`);
+        await sql.end();
+      }
+      const all = path.join(env.scratchDir, `dumpall-${randomBytes(3).toString('hex')}.sql`);
+      await execFileAsync(bins.path('pg_dumpall'), ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '-f', all]);
+      expect(fs.readFileSync(all, 'utf8')).toMatch(/^\\encoding SQL_ASCII$/m);
+      const created = path.join(env.scratchDir, `create-inserts-${randomBytes(3).toString('hex')}.sql`);
+      await execFileAsync(bins.path('pg_dump'), ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '--create', '--inserts', '-f', created, 'my-app']);
+      for (const file of [all, created]) {
+        const result = await env.runDrill(postgresRequest(file));
+        expect(result.reason).toBeNull();
+        expect(result.outcome).toBe('passed');
+        expect(result.tables.filter((t) => t.name === 'notes').map((t) => t.rows)).toEqual(file === all ? [2, 2] : [2]);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a mariadb-dump whose routines write files and name a column "source" passes: routine bodies are definitions', async () => {
+    const file = path.join(env.scratchDir, `routines-${randomBytes(3).toString('hex')}.sql`);
+    await dumpDatasetWith(
+      packagedMysqlServerOrThrow(),
+      env.sandboxRoot,
+      file,
+      [
+        'CREATE TABLE shop.exports (id INT PRIMARY KEY, source VARCHAR(20));',
+        'DELIMITER //',
+        'CREATE PROCEDURE shop.export_orders() BEGIN',
+        "SELECT * FROM shop.orders INTO OUTFILE '/tmp/orders.csv';",
+        'UPDATE shop.exports SET',
+        "source = 'exported' WHERE id = 1;",
+        'END//',
+        'DELIMITER ;',
+        '',
+      ].join('\n'),
+    );
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^DELIMITER ;;$/m);
+    const result = await env.runDrill({ engine: 'mysql', source: { kind: 'file', path: file } });
+    expect(result.reason).toBeNull();
+    expect(result.outcome).toBe('passed');
   });
 });

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 /** The real worker entry point, as `npm start` runs it, with its output kept for diagnosis. */
-function startWorkerProcess(logName: string): ChildProcess {
+function startWorkerProcess(logName: string, extraEnv: Record<string, string> = {}): ChildProcess {
   const log = fs.openSync(path.join(env.scratchDir, `${env.name}-${logName}.log`), 'w');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
     env: {
@@ -31,6 +31,7 @@ function startWorkerProcess(logName: string): ChildProcess {
       RESTORE_DRILL_TASK_QUEUE: env.taskQueue,
       RESTORE_DRILL_WORKER_ID: env.workerId,
       RESTORE_DRILL_SANDBOX_DIR: env.sandboxRoot,
+      ...extraEnv,
     },
     stdio: ['ignore', log, log],
   });
@@ -66,4 +67,21 @@ it('a worker killed mid-restore is replaced and the drill still reaches a verdic
   expect(restoreAttempts?.length).toBeGreaterThanOrEqual(1);
 
   await eventually('the killed worker\'s orphaned tools to exit', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
+});
+
+it('a worker asked to stop (SIGTERM) lets the restore under way finish first, so no attempt is lost', async () => {
+  const first = startWorkerProcess('draining', { RESTORE_DRILL_SHUTDOWN_GRACE: '60s' });
+  const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
+  await eventually('the restore to be running', async () => (await handle.query(progressQuery)).step === 'restore', 60_000);
+  first.kill('SIGTERM');
+  // The next steps need a worker: the replacement starts while the first drains.
+  startWorkerProcess('after-drain');
+  const code = await new Promise<number | null>((resolve) => first.once('exit', (exitCode) => resolve(exitCode)));
+  expect(code).toBe(0);
+  const result: DrillResult = await handle.result();
+  expect(result.outcome).toBe('passed');
+  const history = await handle.fetchHistory();
+  const retried = history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+  expect(retried).toEqual([]);
+  await eventually('no sandbox or tool left', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
 });

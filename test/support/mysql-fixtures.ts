@@ -61,13 +61,27 @@ export async function dumpFixtureDatasetWith(build: MysqlServerBuild, sandboxRoo
   });
 }
 
-async function withFixtureServer(build: MysqlServerBuild, sandboxRoot: string, use: (sandbox: SandboxHandle) => Promise<void>): Promise<void> {
+/** The fixture dataset plus `extraSql` (client syntax: DELIMITER works), dumped with routines by the packaged mariadb-dump. */
+export async function dumpDatasetWith(build: MysqlServerBuild, sandboxRoot: string, file: string, extraSql: string): Promise<void> {
+  await withFixtureServer(
+    build,
+    sandboxRoot,
+    async (sandbox) => {
+      const dump = path.join(path.dirname(findMysqlBinaries().client), 'mariadb-dump');
+      const dumped = await execFileAsync(dump, [...clientArgs(sandbox), '--single-transaction', '--routines', 'shop'], { maxBuffer: 64 * 1024 * 1024 });
+      fs.writeFileSync(file, dumped.stdout);
+    },
+    extraSql,
+  );
+}
+
+async function withFixtureServer(build: MysqlServerBuild, sandboxRoot: string, use: (sandbox: SandboxHandle) => Promise<void>, extraSql = ''): Promise<void> {
   const sandbox = await createLocalSandbox('mysql-fixtures', 'mysql', { hostTaskQueue: 'fixtures', rootDir: sandboxRoot });
   try {
     await startMysqlServer(sandbox, build);
     await new Promise<void>((resolve, reject) => {
       const child = execFile(findMysqlBinaries().client, clientArgs(sandbox), (err) => (err ? reject(err) : resolve()));
-      child.stdin?.end(DATASET_SQL);
+      child.stdin?.end(DATASET_SQL + extraSql);
     });
     await use(sandbox);
   } finally {

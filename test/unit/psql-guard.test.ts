@@ -70,6 +70,17 @@ describe('the psql script guard', () => {
     expect(older.out).toBe(['SELECT 1;', '', '', "COPY t FROM PROGRAM 'id';", '', '', 'SELECT 2;', ''].join('\n'));
   });
 
+  it("runs pg_dump's \\encoding and odd-name \\connect for the dump, never a URI or a connection string", async () => {
+    const lines = ['\\encoding SQL_ASCII', '\\connect -reuse-previous=on "dbname=\'o\\\'x\'"', '\\connect "postgresql://evil@%2Ftmp/x"', '\\connect "host=evil.example"', ''];
+    const { out, guard: g } = await guard(lines.join('\n'), true);
+    const key = /^\\restrict ([0-9a-f]{32})\n/.exec(out)![1];
+    expect(out).toContain(`\\unrestrict ${key}\n\\encoding SQL_ASCII\n\\restrict ${key}\n`);
+    expect(out).toContain(`\\unrestrict ${key}\n${lines[1]}\n\\restrict ${key}\n`);
+    expect(g.refused.map((r) => r.line)).toEqual([3, 4]);
+    // Left for restricted psql to refuse (and the drill to report): never run between our keys.
+    expect(out).toContain(`\\restrict ${key}\n${lines[2]}\n${lines[3]}\n`);
+  });
+
   it('knows which psql releases have \\restrict', () => {
     expect(['18.0', '17.6', '17.11', '16.10', '15.14', '15.18', '14.19', '13.22'].map(psqlHasRestrict)).toEqual([true, true, true, true, true, true, true, true]);
     expect(['17.5', '16.9', '15.13', '14.18', '12.22'].map(psqlHasRestrict)).toEqual([false, false, false, false, false]);

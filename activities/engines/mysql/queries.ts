@@ -86,7 +86,8 @@ async function run(request: QueryRequest, sql: string, account?: string): Promis
     request.signal.throwIfAborted();
     const message = (err as Error).message;
     if (/max_statement_time|max_execution_time|ER_STATEMENT_TIMEOUT|\b1969\b|\b3024\b/i.test(message)) throw new Error(`query stopped after the ${Math.round(request.timeoutMs / 1000)} s timeout`);
-    if (/READ ONLY transaction|\b1792\b/i.test(message)) throw new Error(`the query tried to write (${message}); assertions run read-only`);
+    // The read-only transaction or, past it, the reading account's privileges refused it.
+    if (/READ ONLY transaction|\b1792\b|command denied to user/i.test(message)) throw new Error(`the query tried to write (${message}); assertions run read-only`);
     throw new Error(message.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, ''));
   }
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { runTool, runToolOrThrow } from '../../process.js';
-import { jailed } from '../../sandboxes/jail.js';
+import { jailed, jailInitPid } from '../../sandboxes/jail.js';
+import { makeSandboxDirectory, readSandboxText } from '../../sandboxes/sandbox-files.js';
 import { findMysqlBinaries } from './binaries.js';
 import type { MysqlServerBuild } from './servers.js';
 
@@ -34,8 +35,7 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
   await runToolOrThrow(build.installDb, ['--no-defaults', ...baseDir, `--datadir=${sandbox.dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'], asSandboxUser);
   // File statements (LOAD_FILE, INTO OUTFILE, LOAD DATA) reach this empty folder only.
   const filesDir = path.join(sandbox.dir, 'files');
-  await fs.mkdir(filesDir, { recursive: true, mode: 0o700 });
-  await fs.chown(filesDir, sandbox.uid, sandbox.gid);
+  await makeSandboxDirectory(sandbox, filesDir);
   const serverArgs = [
     '--no-defaults',
     ...baseDir,
@@ -53,10 +53,13 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
     `--secure-file-priv=${filesDir}`,
     '--local-infile=0',
   ];
-  const jail = await jailed(sandbox, build.server, serverArgs, build.baseDir ? [build.baseDir] : []);
+  const jail = await jailed(sandbox, build.server, serverArgs, { readOnly: build.baseDir ? [build.baseDir] : [], outliveWorker: true });
   const child = spawn(jail.command, jail.args, { ...asSandboxUser, detached: true, stdio: 'ignore' });
   child.unref();
-  if (jail.jailed && child.pid !== undefined) await fs.writeFile(path.join(sandbox.workDir, JAIL_PID_FILE), String(child.pid), { mode: 0o600 });
+  if (jail.jailed && child.pid !== undefined) {
+    const init = await jailInitPid(child.pid);
+    await fs.writeFile(path.join(sandbox.workDir, JAIL_PID_FILE), [child.pid, init].filter(Boolean).join(' '), { mode: 0o600 });
+  }
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const ping = await runTool(bins.admin, [...clientArgs(sandbox), 'ping'], {});
@@ -67,13 +70,13 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
     if (child.exitCode !== null || (child.pid !== undefined && !isAlive(child.pid))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const log = (await fs.readFile(errorLog(sandbox), 'utf8').catch(() => '')).trim().split('\n').filter((l) => /ERROR/.test(l)).slice(-3).join(' | ');
+  const log = (await readSandboxText(errorLog(sandbox))).trim().split('\n').filter((l) => /ERROR/.test(l)).slice(-3).join(' | ');
   throw new Error(`${build.flavor} ${build.version} sandbox server did not start: ${log || 'no error logged'}`);
 }
 
 /** The build serving the sandbox now; undefined before a server started (or after it died). */
 export async function runningMysqlServer(sandbox: SandboxHandle): Promise<MysqlServerBuild | undefined> {
-  if ((await serverPid(sandbox)) === undefined) return undefined;
+  if ((await serverPids(sandbox)).length === 0) return undefined;
   try {
     return JSON.parse(await fs.readFile(path.join(sandbox.workDir, RUNNING_SERVER_FILE), 'utf8')) as MysqlServerBuild;
   } catch {
@@ -89,28 +92,28 @@ export async function ensureMysqlServer(sandbox: SandboxHandle, build: MysqlServ
   if ((await runningMysqlServer(sandbox))?.server === build.server) return 'kept';
   await stopMysqlServer(sandbox);
   await fs.rm(path.join(sandbox.workDir, RUNNING_SERVER_FILE), { force: true });
-  await fs.rm(sandbox.dataDir, { recursive: true, force: true });
-  await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
-  await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
+  await makeSandboxDirectory(sandbox, sandbox.dataDir);
   await startMysqlServer(sandbox, build);
   return 'started';
 }
 
 /** Kills the server (its data is about to be deleted), or its jail and all inside, after checking the pid really is it. */
 export async function stopMysqlServer(sandbox: SandboxHandle): Promise<void> {
-  const pid = await serverPid(sandbox);
-  if (pid !== undefined) {
-    signalProcess(pid, 'SIGKILL');
-    await waitUntilDead(pid, 10_000);
-  }
+  // The jail's init first: killing it ends every process inside.
+  for (const pid of (await serverPids(sandbox)).reverse()) signalProcess(pid, 'SIGKILL');
+  for (const pid of await serverPids(sandbox)) await waitUntilDead(pid, 10_000);
   await fs.rm(path.join(sandbox.workDir, JAIL_PID_FILE), { force: true });
 }
 
-/** The jail holding the server, else the unjailed server (a jailed one's pid file holds a pid of the jail's own). */
-async function serverPid(sandbox: SandboxHandle): Promise<number | undefined> {
-  for (const file of [path.join(sandbox.workDir, JAIL_PID_FILE), pidFile(sandbox)]) {
-    const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, `--datadir=${sandbox.dataDir}`)) return pid;
-  }
-  return undefined;
+/**
+ * The jail holding the server (its bwrap and init), else the unjailed server: a jailed server's
+ * own pid file holds a pid of the jail's namespace. Only processes serving this data directory count.
+ */
+async function serverPids(sandbox: SandboxHandle): Promise<number[]> {
+  const jail = await fs.readFile(path.join(sandbox.workDir, JAIL_PID_FILE), 'utf8').catch(() => '');
+  const text = jail || (await readSandboxText(pidFile(sandbox), 64));
+  return text
+    .split(/\s+/)
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, `--datadir=${sandbox.dataDir}`));
 }

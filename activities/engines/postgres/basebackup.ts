@@ -19,7 +19,8 @@ import type { PostgresBinaries } from './binaries.js';
 import type { PostgresInstallations } from './installations.js';
 import { chooseServer } from './server-choice.js';
 import { SANDBOX_SUPERUSER, stopPostgresServer } from './server.js';
-import { launchPostgres } from './launch.js';
+import { launchPostgres, serverLog } from './launch.js';
+import { makeSandboxDirectory, writeSandboxFile } from '../../sandboxes/sandbox-files.js';
 import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
 
 const execFileAsync = promisify(execFile);
@@ -76,9 +77,7 @@ export async function restoreBaseBackup(request: BaseBackupRequest, layout: Base
   checks.push(producerCheck('PostgreSQL', { tool: 'pg_basebackup', serverVersion: String(major) }, request.declaredVersion, `restored with PostgreSQL ${bins.version}${label ? `; ${label}` : ''}`));
 
   await stopPostgresServer(sandbox);
-  await fs.rm(sandbox.dataDir, { recursive: true, force: true });
-  await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
-  await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
+  await makeSandboxDirectory(sandbox, sandbox.dataDir);
   const bytesRead = await layOut(layout, request);
   request.signal.throwIfAborted();
   if (layout.manifest) checks.push(await verifyAgainstManifest(bins, layout.manifest, sandbox, request.signal));
@@ -86,22 +85,6 @@ export async function restoreBaseBackup(request: BaseBackupRequest, layout: Base
   await rememberRestoredDatabase(sandbox, request.defaultDatabase ?? 'postgres');
   checks.push({ name: 'restore', passed: true, observed: 'server started and reached a consistent state', expected: 'WAL replay to the end of the backup', message: `PostgreSQL ${bins.version} replayed the backup's WAL and reached a consistent state` });
   return { format: 'basebackup', bytesRead, producer: { tool: 'pg_basebackup', serverVersion: String(major) }, checks };
-}
-
-/**
- * A file the sandbox account reads, in its directory: whatever was there (a link planted by an
- * earlier process of that account) is removed, the new file is created exclusively and handed over
- * by descriptor, so nothing is followed.
- */
-async function writeSandboxFile(sandbox: SandboxHandle, file: string, content: string | Buffer): Promise<void> {
-  await fs.rm(file, { force: true });
-  const handle = await fs.open(file, 'wx', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.chown(sandbox.uid, sandbox.gid);
-  } finally {
-    await handle.close();
-  }
 }
 
 function formatCheck(layout: BaseBackupLayout): Check {
@@ -262,17 +245,14 @@ async function startOnBackup(request: BaseBackupRequest, bins: PostgresBinaries)
     max_replication_slots: '0',
     wal_level: 'replica',
   };
-  const logFile = path.join(sandbox.dir, 'server.log');
-  await writeSandboxFile(sandbox, logFile, '');
   const launched = await launchPostgres(sandbox, bins, settings, {
-    logFile,
     timeoutSeconds: START_TIMEOUT_SECONDS,
     env: { PATH: process.env.PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
     signal: request.signal,
   });
   request.signal.throwIfAborted();
   if (launched.started) return;
-  const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((line) => /FATAL|PANIC|LOG: +(invalid|could not)/.test(line)).slice(-3).map((line) => line.replace(/^.*?(FATAL|PANIC|LOG): +/, '')).join(' | ');
+  const log = (await serverLog(sandbox)).split('\n').filter((line) => /FATAL|PANIC|LOG: +(invalid|could not)/.test(line)).slice(-3).map((line) => line.replace(/^.*?(FATAL|PANIC|LOG): +/, '')).join(' | ');
   if (/checkpoint record|redo location|WAL (file|segment)|pg_wal|invalid record|record with incorrect|contrecord|backup end|end of backup|not a valid data directory|could not open file .*\/(base|global)\//i.test(log)) {
     throw backupRejected({
       name: 'restore',

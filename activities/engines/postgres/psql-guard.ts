@@ -1,14 +1,16 @@
 /**
- * What a plain dump may make psql do. pg_dump's scripts use exactly three meta-commands:
- * `\restrict KEY` / `\unrestrict KEY` (since the 2025 security releases) and `\connect DB`
- * (pg_dumpall, `pg_dump --create`). Anything else — `\!`, `\o |cmd`, `\copy … program`, `\i file`,
+ * What a plain dump may make psql do. pg_dump's scripts use exactly four meta-commands:
+ * `\restrict KEY` / `\unrestrict KEY` (since the 2025 security releases), `\connect DB` and
+ * `\encoding` before it (pg_dumpall, `pg_dump --create`). Anything else — `\!`, `\o |cmd`, `\copy … program`, `\i file`,
  * `\gexec` — would run commands or read files on the restoring host, so it is not allowed to run.
  *
  * Where psql has `\restrict` (14.19, 15.14, 16.10, 17.6, 18 and newer), the script is restored in
  * restricted mode under a key of ours: psql itself then refuses every backslash command, wherever
  * on a line it stands. The dump's own `\restrict`/`\unrestrict` lines are dropped (a dump must not
- * lift our restriction), and a `\connect` to a plain database name is run for it between an
- * `\unrestrict` and a `\restrict` of our key. An older psql gets the same lines refused by this
+ * lift our restriction), and a `\connect` to a database on the same server (and pg_dump's
+ * `\encoding`) is run for it between an `\unrestrict` and a `\restrict` of our key. Whether a dump
+ * tried anything else is psql's judgement (its refusals), not this filter's: only psql knows where
+ * strings and COPY data really are. An older psql gets the same lines refused by this
  * filter, which sees meta-commands at the start of a line only; the sandbox jail is what contains
  * the rest. Meta-commands, `COPY … PROGRAM` statements and C functions bound to libc's process
  * functions are recorded, so the drill can say what the backup tried. COPY data (up to `\.`) passes untouched.
@@ -38,13 +40,17 @@ export interface RefusedCommand {
 const DANGEROUS_SYMBOLS = new Set(['system', 'popen', 'execl', 'execlp', 'execle', 'execv', 'execvp', 'execve', 'fork', 'posix_spawn', 'dlopen']);
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
-const UPPER_C = 0x43;
 const OWN_RESTRICT = /^\\(?:un)?restrict\s+[A-Za-z0-9]+\s*$/;
+/** pg_dump sets the client encoding this way before a \connect to a database with an unusual name. */
+const OWN_ENCODING = /^\\encoding\s+[A-Za-z0-9_]+\s*$/;
 /**
- * `\connect db`, `\connect "db"`, or pg_dump's `\connect -reuse-previous=on "dbname='db'"`: a
- * database on the same server. An argument with `=` in it is a connection string (another host).
+ * `\connect db`, `\connect "db"`, or pg_dump's `\connect -reuse-previous=on "dbname='db'"` (with
+ * \' and \\ escapes): a database on the same server. An argument with `=` in it, or a postgres://
+ * URI, is a connection string (another host, another user).
  */
-const PLAIN_CONNECT = /^\\connect\s+(?:-reuse-previous=on\s+)?(?:"dbname='[^'"\\]+'"|"[^"\\=]+"|[A-Za-z0-9_$.-]+)\s*$/;
+const PLAIN_CONNECT = /^\\connect\s+(?:-reuse-previous=on\s+)?(?:"dbname='(?:[^'"\\]|\\['\\])+'"|"(?!postgres(?:ql)?:\/\/)[^"\\=]+"|[A-Za-z0-9_$.-]+)\s*$/;
+/** A C function's body as pg_dump writes it: `    AS 'library', 'symbol'` (or dollar-quoted). */
+const C_FUNCTION_BODY = /^\s*AS\s+(?:'([^']+)'|\$\$([^$]+)\$\$)\s*,\s*(?:'([^']+)'|\$\$([^$]+)\$\$)/i;
 
 export class PsqlScriptGuard extends Transform {
   readonly refused: RefusedCommand[] = [];
@@ -55,7 +61,7 @@ export class PsqlScriptGuard extends Transform {
   private inCopyData = false;
   private started = false;
 
-  constructor(private readonly restrictMode: boolean) {
+  constructor(readonly restrictMode: boolean) {
     super();
   }
 
@@ -105,33 +111,37 @@ export class PsqlScriptGuard extends Transform {
     callback(null, replacement !== undefined ? Buffer.from(replacement, 'latin1') : line);
   }
 
-  /** undefined: the line passes as it is; otherwise what replaces it (one line, or our \connect wrapping). */
+  /** undefined: the line passes as it is; otherwise what replaces it (one line, or our wrapping). */
   private judge(line: Buffer): string | undefined {
     this.lineNumber += 1;
-    if (this.inCopyData) {
-      if (line.length >= 2 && line[0] === BACKSLASH && line[1] === 0x2e && line.subarray(2).toString('latin1').trim() === '') this.inCopyData = false;
-      return undefined;
+    if (line[0] === BACKSLASH) {
+      // pg_dump's own forms are handled wherever they stand: COPY data escapes every backslash, so
+      // no data line looks like them.
+      const text = line.toString('latin1').replace(/\r$/, '');
+      if (OWN_RESTRICT.test(text)) return '';
+      if (PLAIN_CONNECT.test(text) || OWN_ENCODING.test(text)) return this.restrictMode ? `\\unrestrict ${this.key}\n${text.trim()}\n\\restrict ${this.key}` : undefined;
+      if (this.inCopyData) {
+        if (/^\\\.\s*$/.test(text)) this.inCopyData = false;
+        return undefined;
+      }
+      // Named for the verdict; restricted psql refuses it itself (and says so), an older one never sees it.
+      this.refused.push({ line: this.lineNumber, what: text.split(/\s/)[0]!.slice(0, 20) });
+      return this.restrictMode ? undefined : '';
     }
-    if (line[0] === UPPER_C && line.subarray(0, 5).toString('latin1') === 'COPY ') {
+    if (this.inCopyData) return undefined;
+    if (line.subarray(0, 5).toString('latin1').toUpperCase() === 'COPY ') {
       const text = line.toString('latin1');
-      if (/\bFROM\s+stdin\s*;\s*$/i.test(text)) this.inCopyData = true;
-      else if (/\b(?:FROM|TO)\s+PROGRAM\b/i.test(text)) this.programs.push({ line: this.lineNumber, what: 'COPY … PROGRAM' });
+      if (/\b(?:FROM|TO)\s+PROGRAM\b/i.test(text)) this.programs.push({ line: this.lineNumber, what: 'COPY … PROGRAM' });
+      else if (/\bFROM\s+stdin\s*;\s*$/i.test(text)) this.inCopyData = true;
       return undefined;
     }
-    if (line[0] === 0x20 && line.indexOf("AS '") >= 0) {
-      // pg_dump writes a C function's body as `    AS 'library', 'symbol'`, the library under $libdir
-      // for everything an extension or a build installs; libc's process functions are an attack.
-      const body = /^\s+AS '([^']+)', '([^']+)'/.exec(line.toString('latin1'));
-      if (body && (DANGEROUS_SYMBOLS.has(body[2]!) || /(^|\/)libc\.so/.test(body[1]!))) this.programs.push({ line: this.lineNumber, what: `a C function bound to ${body[1]!.split('/').at(-1)}'s ${body[2]}()` });
-      return undefined;
+    if (line.length < 4096 && line.indexOf('AS') >= 0) {
+      // Libraries under $libdir are what extensions and builds install; libc's process functions are an attack.
+      const body = C_FUNCTION_BODY.exec(line.toString('latin1'));
+      const library = body?.[1] ?? body?.[2];
+      const symbol = body?.[3] ?? body?.[4];
+      if (library && symbol && (DANGEROUS_SYMBOLS.has(symbol) || /(^|\/)libc\.so/.test(library))) this.programs.push({ line: this.lineNumber, what: `a C function bound to ${library.split('/').at(-1)}'s ${symbol}()` });
     }
-    if (line[0] !== BACKSLASH) return undefined;
-    const text = line.toString('latin1').replace(/\r$/, '');
-    if (OWN_RESTRICT.test(text)) return '';
-    const connect = PLAIN_CONNECT.exec(text);
-    if (connect) return this.restrictMode ? `\\unrestrict ${this.key}\n${text.trim()}\n\\restrict ${this.key}` : undefined;
-    this.refused.push({ line: this.lineNumber, what: text.split(/\s/)[0]!.slice(0, 20) });
-    // Restricted psql refuses it itself (and says so); an older one never sees it.
-    return this.restrictMode ? undefined : '';
+    return undefined;
   }
 }

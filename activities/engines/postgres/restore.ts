@@ -178,7 +178,7 @@ async function restorePlain(request: RestoreWith, compression: Compression): Pro
   try {
     // A dump is a script: psql runs it restricted (./psql-guard.ts), jailed, as the sandbox account.
     // -b echoes each failing statement, so an error can be judged by what failed.
-    const psql = await jailed(request.sandbox, request.bins.path('psql'), ['-X', '-q', '-b', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], [installationRoot(request.bins)]);
+    const psql = await jailed(request.sandbox, request.bins.path('psql'), ['-X', '-q', '-b', '-v', 'ON_ERROR_STOP=0', '-d', request.sandbox.database], { readOnly: [installationRoot(request.bins)] });
     run = await runTool(psql.command, psql.args, {
       name: 'psql',
       isErrorLine: (line) => isToolErrorLine(line) || RESTRICTED_REFUSAL.test(line),
@@ -216,11 +216,13 @@ async function restorePlain(request: RestoreWith, compression: Compression): Pro
  */
 function rejectHostileScript(guard: PsqlScriptGuard, run: ToolRun): void {
   const refusedByPsql = run.errorLines.filter((line) => RESTRICTED_REFUSAL.test(line)).length;
-  const tried = [...guard.refused, ...guard.programs].sort((a, b) => a.line - b.line);
-  if (tried.length === 0 && refusedByPsql === 0) return;
+  // Restricted psql knows which backslashes are commands (not text in a string or COPY data).
+  const ranMetaCommands = guard.restrictMode ? refusedByPsql > 0 : guard.refused.length > 0;
+  const tried = [...(ranMetaCommands ? guard.refused : []), ...guard.programs].sort((a, b) => a.line - b.line);
+  if (!ranMetaCommands && guard.programs.length === 0) return;
   const listed = tried.slice(0, 5).map((t) => `${t.what} at line ${t.line}`);
   if (tried.length > 5) listed.push(`${tried.length - 5} more`);
-  const mid = refusedByPsql > guard.refused.length ? `; psql refused ${refusedByPsql - guard.refused.length} more backslash command(s) inside lines` : '';
+  const mid = guard.restrictMode && refusedByPsql > guard.refused.length ? `; psql refused ${refusedByPsql - guard.refused.length} more backslash command(s) inside lines` : '';
   const what = guard.programs.length > 0 ? 'run shell commands' : 'run commands or read files';
   throw backupRejected({
     name: 'restore',
@@ -257,7 +259,11 @@ async function restoreArchive(request: RestoreWith, format: Exclude<PostgresForm
   // A gunzipped copy was counted while it was written; otherwise pg_restore reads the backup itself.
   const progress = compression === 'gzip' ? undefined : watchReadProgress(total, request.onProgress);
   try {
-    const run = await runTool(request.bins.path('pg_restore'), args, {
+    // Jailed, seeing only the archive: a directory dump's toc.dat names its data files, and a
+    // hostile one names the host's (../../etc/shadow, or links); pg_restore reads as the worker.
+    const pgRestore = await jailed(request.sandbox, request.bins.path('pg_restore'), args, { readOnly: [installationRoot(request.bins), archivePath], writableSandbox: false, asWorker: true });
+    const run = await runTool(pgRestore.command, pgRestore.args, {
+      name: 'pg_restore',
       env: clientEnv(request.sandbox),
       signal: request.signal,
       onSpawn: progress?.onSpawn,

@@ -7,7 +7,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
-import { launchPostgres, jailedPostgresPid, stopJailedPostgres } from './launch.js';
+import { jailedPostgresPids, launchPostgres, serverLog, stopJailedPostgres } from './launch.js';
+import { makeSandboxDirectory } from '../../sandboxes/sandbox-files.js';
 import { sandboxCannotRestore } from '../../failures.js';
 import type { PostgresBinaries } from './binaries.js';
 import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
@@ -31,10 +32,6 @@ export const THROWAWAY_SERVER_SETTINGS: Record<string, string> = {
   maintenance_work_mem: '256MB',
 };
 
-function serverLogPath(sandbox: SandboxHandle): string {
-  return path.join(sandbox.dir, 'server.log');
-}
-
 export async function startPostgresServer(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
   const asSandboxUser = { uid: sandbox.uid, gid: sandbox.gid, env: sandboxEnv(), cwd: sandbox.dir };
   try {
@@ -49,14 +46,11 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
     }
     throw err;
   }
-  const logFile = serverLogPath(sandbox);
-  await fs.writeFile(logFile, '');
-  await fs.chown(logFile, sandbox.uid, sandbox.gid);
   const settings = { ...THROWAWAY_SERVER_SETTINGS, unix_socket_directories: sandbox.socketDir };
-  const launched = await launchPostgres(sandbox, bins, settings, { logFile, timeoutSeconds: START_TIMEOUT_SECONDS, env: sandboxEnv() });
+  const launched = await launchPostgres(sandbox, bins, settings, { timeoutSeconds: START_TIMEOUT_SECONDS, env: sandboxEnv() });
   if (!launched.started) {
     await discardTemplate(sandbox, bins);
-    const log = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
+    const log = (await serverLog(sandbox)).trim().split('\n').slice(-5).join(' | ');
     throw new Error(`PostgreSQL sandbox server did not start: ${log || launched.detail}`);
   }
 }
@@ -77,8 +71,7 @@ export async function ensureServerMajor(sandbox: SandboxHandle, bins: PostgresBi
   if ((await clusterMajor(sandbox)) === bins.major && (await serverPid(sandbox)) !== undefined) return;
   await stopPostgresServer(sandbox);
   await fs.rm(sandbox.dataDir, { recursive: true, force: true });
-  await fs.mkdir(sandbox.dataDir, { mode: 0o700 });
-  await fs.chown(sandbox.dataDir, sandbox.uid, sandbox.gid);
+  await makeSandboxDirectory(sandbox, sandbox.dataDir);
   await startPostgresServer(sandbox, bins);
 }
 
@@ -100,7 +93,7 @@ export async function stopPostgresServer(sandbox: SandboxHandle): Promise<void> 
 
 /** The process that holds the sandbox's server: its jail, or (unjailed) the postmaster itself. */
 export async function serverPid(sandbox: SandboxHandle): Promise<number | undefined> {
-  return (await jailedPostgresPid(sandbox)) ?? (await postmasterPid(sandbox));
+  return (await jailedPostgresPids(sandbox))[0] ?? (await postmasterPid(sandbox));
 }
 
 /** The unjailed postmaster (a jailed one's postmaster.pid holds a pid of the jail's own). */
