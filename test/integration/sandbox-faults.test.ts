@@ -48,7 +48,8 @@ describe('sandbox faults', () => {
       await new Promise((r) => setTimeout(r, 100));
       for (const dir of fs.existsSync(env.sandboxRoot) ? fs.readdirSync(env.sandboxRoot) : []) {
         const pidFile = path.join(env.sandboxRoot, dir, 'work', 'postgres-jail.pid');
-        if (fs.existsSync(pidFile)) jailPid = Number(fs.readFileSync(pidFile, 'utf8'));
+        // "bwrap-pid init-pid": the jail's init is pid 1 of its namespace, whose death ends the server.
+        if (fs.existsSync(pidFile)) jailPid = Number(fs.readFileSync(pidFile, 'utf8').trim().split(/\s+/).at(-1));
       }
     }
     await new Promise((r) => setTimeout(r, 2500));
