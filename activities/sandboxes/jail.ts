@@ -60,10 +60,6 @@ async function probeJail(account: { uid: number; gid: number }): Promise<JailSta
   }
 }
 
-/**
- * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
- * there is none (after the one warning). `readOnly`: the engine's own tools, made visible.
- */
 export interface JailOptions {
   /** Directories the command needs to see, read-only (its installation, an archive to read). */
   readOnly?: string[];
@@ -79,6 +75,10 @@ export interface JailOptions {
   asWorker?: boolean;
 }
 
+/**
+ * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
+ * there is none (after the one warning).
+ */
 export async function jailed(sandbox: SandboxHandle, command: string, args: string[], options: JailOptions = {}): Promise<{ command: string; args: string[]; jailed: boolean }> {
   const status = await jailStatus(sandbox);
   if (!status.jailed) {
