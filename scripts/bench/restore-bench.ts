@@ -15,9 +15,9 @@
  *
  * BENCH_SUITE picks another suite instead of this restore benchmark: `api` (GET /api/drills over
  * 100,000 drills, drills-api-bench.ts), `plans` (plan summaries over 1,000 plans,
- * plans-summary-bench.ts), `alerts` (verdict → SMTP receipt, alerts-bench.ts) or `versions`
+ * plans-summary-bench.ts), `alerts` (verdict → SMTP receipt, alerts-bench.ts), `versions`
  * (provision per PostgreSQL major; the same data as a 15 dump, a 17 dump and a 17 base backup,
- * versions-bench.ts).
+ * versions-bench.ts) or `guards` (the plain-dump script guards against plain streaming, guards-bench.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -107,6 +107,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   plans: async () => (await import('./plans-summary-bench.js')).runPlansSummaryBench(benchDir),
   alerts: async () => (await import('./alerts-bench.js')).runAlertsBench(benchDir),
   versions: async () => console.log(await (await import('./versions-bench.js')).runVersionsBench(benchDir, SIZE_MB, RUNS)),
+  guards: async () => console.log(await (await import('./guards-bench.js')).runGuardsBench(benchDir, Number(process.env.BENCH_SIZE_MB ?? 256), RUNS)),
 };
 const suite = SUITES[SUITE];
 if (!suite) throw new Error(`BENCH_SUITE must be one of ${Object.keys(SUITES).join(', ')} (restore is the default), not "${SUITE}"`);
