@@ -16,7 +16,8 @@ export type Credential =
   | { kind: 'pgp-key'; /** ASCII-armored private key. */ privateKey: string; passphrase?: string }
   | { kind: 'age-identity'; /** One or more AGE-SECRET-KEY-1… lines. */ identity: string }
   | { kind: 'aws'; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; roleArn?: string; region?: string }
-  | { kind: 'http'; username?: string; password?: string; headers?: Record<string, string> }
+  /** `origins`: where it may be sent ("https://backups.example.com"); anywhere the source's URL points when absent. */
+  | { kind: 'http'; username?: string; password?: string; headers?: Record<string, string>; origins?: string[] }
   | { kind: 'smtp'; username: string; password: string }
   | { kind: 'db-password'; password: string }
   /** A URL that is itself the capability (Slack incoming webhook, healthchecks ping URL): whoever has it can post. */

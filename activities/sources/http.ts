@@ -52,6 +52,10 @@ interface Fetched {
 /** fetch with redirects followed by hand, credentials only ever sent to the original origin. */
 async function fetchFollowing(start: URL, init: { method: string; headers: Record<string, string>; credential: Credential | undefined; signal: AbortSignal }): Promise<Fetched> {
   const secret = credentialHeaders(init.credential);
+  const allowed = init.credential?.kind === 'http' ? init.credential.origins : undefined;
+  if (allowed && !allowed.includes(start.origin)) {
+    throw invalidRequest(`the http credential may be sent to ${allowed.join(', ')} only, and this source is on ${start.origin}: point the plan at a URL there, or add the origin to the credential's "origins"`);
+  }
   let url = start;
   for (let hop = 0; ; hop += 1) {
     const sameOrigin = url.origin === start.origin;

@@ -256,11 +256,30 @@ function httpCredential(text: string): Credential {
     if (Object.keys(headers).length === 0) throw invalid('http', '"headers" is empty');
   }
   if (!hasBasic && !headers) throw invalid('http', 'needs {"username", "password"} or {"headers": {…}}');
+  const origins = json.origins === undefined ? undefined : httpOrigins(json.origins);
   return {
     kind: 'http',
     ...(hasBasic ? { username: json.username as string, password: json.password as string } : {}),
     ...(headers ? { headers } : {}),
+    ...(origins ? { origins } : {}),
   };
+}
+
+/** `"origins": ["https://backups.example.com"]`: the only places the credential may be sent. */
+function httpOrigins(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) throw invalid('http', '"origins" must be a non-empty list of origins like "https://backups.example.com"');
+  return (value as string[]).map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw invalid('http', `"${text.slice(0, 80)}" in "origins" is not a URL origin like https://backups.example.com`);
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+      throw invalid('http', `"${url.origin}" in "origins" must be just scheme, host and port (https://backups.example.com), nothing more`);
+    }
+    return url.origin;
+  });
 }
 
 /** What lists show: identifies the credential without revealing or weakening it. */
@@ -288,7 +307,13 @@ export async function fingerprintOf(credential: Credential): Promise<string | nu
       return parts.join(' → ');
     }
     case 'http':
-      return [credential.username !== undefined ? `basic ${credential.username}` : undefined, credential.headers ? `headers ${Object.keys(credential.headers).join(', ')}` : undefined].filter(Boolean).join('; ');
+      return [
+        credential.username !== undefined ? `basic ${credential.username}` : undefined,
+        credential.headers ? `headers ${Object.keys(credential.headers).join(', ')}` : undefined,
+        credential.origins ? `only to ${credential.origins.join(', ')}` : undefined,
+      ]
+        .filter(Boolean)
+        .join('; ');
     case 'smtp':
       return `user ${credential.username}`;
     case 'db-password':

@@ -18,6 +18,7 @@ import { sourceFor } from '../../activities/sources/registry.js';
 import { s3Source } from '../../activities/sources/s3.js';
 import { sftpSource } from '../../activities/sources/sftp.js';
 import type { Credential } from '../../core/credentials.js';
+import { parseMaterial } from '../../activities/vault/material.js';
 import type { Check } from '../../core/drill.js';
 import { BACKUP_REJECTED, INVALID_REQUEST } from '../../core/failures.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
@@ -447,6 +448,20 @@ describe('http source (node:http)', () => {
     const latest = await failureOf(httpSource.locate({ uri: `${server.origin}/`, latest: '*.dump', credential, signal }));
     expect(latest.type).toBe(INVALID_REQUEST);
     expect(latest.message).toContain('not supported for http sources');
+  });
+
+  it("sends a credential with origins only there: another origin is refused before anything is sent", async () => {
+    const pinned: Credential = { ...credential, origins: [server.origin] };
+    expect((await httpSource.locate({ uri: `${server.origin}/app.dump`, credential: pinned, signal })).sizeBytes).toBe(big.length);
+    const before = other.requests.length;
+    const elsewhere = await failureOf(httpSource.locate({ uri: `${other.origin}/app.dump`, credential: pinned, signal }));
+    expect(elsewhere.type).toBe(INVALID_REQUEST);
+    expect(elsewhere.message).toBe(`the http credential may be sent to ${server.origin} only, and this source is on ${other.origin}: point the plan at a URL there, or add the origin to the credential's "origins"`);
+    expect(other.requests.length).toBe(before);
+    const parsed = await parseMaterial('http', JSON.stringify({ username: 'drill', password: 's3cret', origins: ['https://backups.example.com'] }));
+    expect(parsed.credential).toEqual({ kind: 'http', username: 'drill', password: 's3cret', origins: ['https://backups.example.com'] });
+    expect(parsed.fingerprint).toBe('basic drill; only to https://backups.example.com');
+    await expect(parseMaterial('http', JSON.stringify({ username: 'drill', password: 'x', origins: ['https://backups.example.com/path'] }))).rejects.toThrow(/must be just scheme, host and port/);
   });
 
   it('honours the AbortSignal mid-download', async () => {
