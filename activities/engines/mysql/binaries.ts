@@ -1,4 +1,5 @@
 /** Finds the MariaDB (or MySQL) server, installer and client programs. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -36,4 +37,23 @@ export function findMysqlBinaries(): MysqlBinaries {
   const missing = Object.entries(found).filter(([, file]) => !file).map(([role]) => CANDIDATES[role as keyof typeof CANDIDATES].join('/'));
   if (missing.length > 0) throw new Error(`MySQL/MariaDB tools not found (${missing.join(', ')}): run \`npm run setup\` as root to install MariaDB`);
   return found as MysqlBinaries;
+}
+
+const sandboxModeSupport = new Map<string, boolean>();
+
+/**
+ * Whether this client has `--sandbox` (MariaDB's clients since 10.5.25/10.6.18/10.11.8: no client
+ * command may touch the file system); MySQL's client does not, and an unknown option would stop it.
+ */
+export function clientHasSandboxMode(client: string): boolean {
+  let known = sandboxModeSupport.get(client);
+  if (known === undefined) {
+    try {
+      known = /^\s*--sandbox\b/m.test(execFileSync(client, ['--no-defaults', '--help'], { encoding: 'utf8', timeout: 10_000 }));
+    } catch {
+      known = false;
+    }
+    sandboxModeSupport.set(client, known);
+  }
+  return known;
 }

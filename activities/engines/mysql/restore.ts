@@ -11,7 +11,7 @@ import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../..
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
 import { producerCheck } from '../producer-check.js';
-import { findMysqlBinaries } from './binaries.js';
+import { clientHasSandboxMode, findMysqlBinaries } from './binaries.js';
 import { mysqlQuery } from './client.js';
 import { flavorOf, readMysqlProducer } from './producer.js';
 import { MAPPED_COLLATION, Mysql8ForMariadb } from './mysql8-mapping.js';
@@ -66,7 +66,7 @@ export async function restoreMysqlBackup(request: RestoreRequest & { servers: My
   try {
     // A dump is a script: binary mode and --sandbox turn the client's own commands (system, \!,
     // source, tee) off, LOAD DATA LOCAL stays off, and it runs jailed as the sandbox account.
-    const client = await jailed(request.sandbox, bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', '--sandbox', '--local-infile=0', `--database=${target.name}`]);
+    const client = await jailed(request.sandbox, bins.client, [...clientArgs(request.sandbox), '--force', '--binary-mode', ...(clientHasSandboxMode(bins.client) ? ['--sandbox'] : []), '--local-infile=0', `--database=${target.name}`]);
     run = await runTool(client.command, client.args, {
       name: path.basename(bins.client),
       env,

@@ -43,7 +43,8 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
     `--socket=${mysqlSocket(sandbox)}`,
     '--skip-networking',
     // From 11.4 MariaDB makes itself a TLS key at every start (seconds of CPU); a socket needs none.
-    '--skip-ssl',
+    // (MySQL 8.4 has no such option.)
+    ...(build.flavor === 'MariaDB' ? ['--skip-ssl'] : []),
     `--pid-file=${pidFile(sandbox)}`,
     `--log-error=${errorLog(sandbox)}`,
     '--innodb-flush-log-at-trx-commit=0',
