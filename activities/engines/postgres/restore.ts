@@ -210,8 +210,8 @@ async function restorePlain(request: RestoreWith, compression: Compression): Pro
 }
 
 /**
- * pg_dump never writes a meta-command beyond \restrict, \unrestrict and \connect, nor a COPY …
- * PROGRAM: a dump that has them was made or altered to run commands on whatever restores it.
+ * pg_dump never writes a meta-command beyond \restrict, \unrestrict, \connect and \encoding, nor a
+ * COPY … PROGRAM: a dump that has them was made or altered to run commands on whatever restores it.
  * They were refused (or, for COPY … PROGRAM, ran inside the jail); the verdict says what it tried.
  */
 function rejectHostileScript(guard: PsqlScriptGuard, run: ToolRun): void {
@@ -227,7 +227,7 @@ function rejectHostileScript(guard: PsqlScriptGuard, run: ToolRun): void {
   throw backupRejected({
     name: 'restore',
     observed: `${listed.join(', ') || 'backslash commands inside lines'}${mid}`,
-    expected: "only the meta-commands pg_dump writes (\\restrict, \\unrestrict, \\connect) and no COPY … PROGRAM",
+    expected: "only the meta-commands pg_dump writes (\\restrict, \\unrestrict, \\connect, \\encoding) and no COPY … PROGRAM",
     message: `the dump tried to ${what} on the host restoring it (${listed.join(', ') || 'backslash commands inside lines'}${mid}), which no pg_dump output does: it was made or altered to attack whatever restores it, so it is not a backup to trust. The sandbox refused or contained it`,
   });
 }
