@@ -1,9 +1,9 @@
 /**
  * `npm start`: the whole system on embedded defaults. Temporal dev server (SQLite file, Web UI),
  * history PostgreSQL, migrations, the worker (its own process, so a crash in a restore cannot take
- * the API down) and the API. Ctrl-C or SIGTERM stops everything it started, in reverse order.
+ * the API down, restarted with backoff when it dies) and the API. Ctrl-C or SIGTERM stops everything it started, in reverse order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
@@ -13,6 +13,8 @@ import { connectTemporalAccess } from '../api/temporal-access.js';
 import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
 import { startHistoryPostgres } from './services/history-postgres.js';
 import { startTemporalServer } from './services/temporal-server.js';
+import { supervise } from './services/supervisor.js';
+import { parseDurationSeconds } from '../core/duration.js';
 
 const TEMPORAL_PORT = Number(process.env.TEMPORAL_PORT ?? 7233);
 const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
@@ -51,14 +53,19 @@ try {
   await migrateHistoryDatabase(history.url);
   console.log(`history   ${history.origin}`);
 
-  const worker = startWorkerProcess({
+  const workerEnv = {
     ...process.env,
     ...developmentMasterKey(),
     TEMPORAL_ADDRESS: temporal.address,
     DATABASE_URL: history.url,
     ...(temporal.uiUrl && !process.env.RESTORE_DRILL_TEMPORAL_UI_URL ? { RESTORE_DRILL_TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+  };
+  // Its own process, restarted with backoff when it dies; stopping gives it its drain grace first.
+  const worker = supervise('worker', () => spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], { env: workerEnv, stdio: 'inherit' }), {
+    stopGraceMs: parseDurationSeconds(config.shutdownGrace) * 1000 + 30_000,
+    log: (message) => console.error(message),
   });
-  stops.push(() => stopChild(worker));
+  stops.push(() => worker.stop());
 
   // Plan writes hold a connection while Temporal applies their schedule: room for them and for reads.
   const db = openHistoryDatabase(history.url, { max: 10 });
@@ -99,27 +106,4 @@ function developmentMasterKey(): NodeJS.ProcessEnv {
   const devKeyFile = path.join(config.dataDir, 'master.key');
   loadMasterKeys(process.env, { devKeyFile });
   return { [MASTER_KEY_FILE_ENV]: devKeyFile };
-}
-
-function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], { env, stdio: 'inherit' });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`worker exited unexpectedly (${signal ?? `code ${code}`}); stopping`);
-      void stopAll(1);
-    }
-  });
-  return child;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
