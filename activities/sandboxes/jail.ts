@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../core/config.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { sandboxCannotRestore } from '../failures.js';
+import { isExecutable } from '../executables.js';
 
 const execFileAsync = promisify(execFile);
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
@@ -144,11 +145,3 @@ function baseArguments(namespaces = ['--unshare-all']): string[] {
   return args;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

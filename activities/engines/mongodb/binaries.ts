@@ -3,9 +3,9 @@
  * (a MongoDB-wire server on SQLite) does the job. Both the server and mongodump/mongorestore are
  * looked for on PATH first, then in the project's tools folder where `npm run setup` builds them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../../core/config.js';
+import { isExecutable } from '../../executables.js';
 
 export interface MongoBinaries {
   server: { kind: 'mongod' | 'ferretdb'; path: string };
@@ -33,13 +33,4 @@ export function findMongoBinaries(): MongoBinaries {
     mongodump: mongodump as string,
     mongorestore: mongorestore as string,
   };
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }

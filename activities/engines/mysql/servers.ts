@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../../core/config.js';
 import { versionNumber } from '../producer-check.js';
 import { findMysqlBinaries } from './binaries.js';
+import { isExecutable } from '../../executables.js';
 
 export type MysqlFlavor = 'MariaDB' | 'MySQL';
 
@@ -116,11 +117,3 @@ function readBuildVersion(baseDir: string): string | undefined {
   }
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isExecutable } from '../../executables.js';
 
 const execFileAsync = promisify(execFile);
 const REQUIRED_TOOLS = ['initdb', 'pg_ctl', 'pg_restore', 'psql', 'pg_dump'] as const;
@@ -90,11 +91,3 @@ export function pathDirs(): string[] {
   return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
