@@ -78,7 +78,12 @@ it('a worker asked to stop (SIGTERM) lets the restore under way finish first, so
   }
   const first = startWorkerProcess('draining', { RESTORE_DRILL_SHUTDOWN_GRACE: '60s' });
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
-  await eventually('the restore to be running', async () => (await handle.query(progressQuery)).step === 'restore', 60_000);
+  // Bytes read prove the draining worker holds the restore: a task still on its way to a worker
+  // that stops polling is another matter (it waits out the heartbeat timeout, then is retried).
+  await eventually('the restore to be reading the dump', async () => {
+    const progress = await handle.query(progressQuery);
+    return progress.step === 'restore' && progress.bytesDone > 0;
+  }, 60_000);
   first.kill('SIGTERM');
   // The next steps need a worker: the replacement starts while the first drains.
   startWorkerProcess('after-drain');
