@@ -26,6 +26,8 @@ export interface ActivityDeps {
   mysql?: MysqlServers;
   /** Parent directory of local sandboxes (OS temp dir by default). */
   sandboxRootDir?: string;
+  /** Sandboxes this host runs at once (slot leases); RESTORE_DRILL_MAX_SANDBOXES when unset. */
+  maxSandboxes?: number;
   /** The vault: source credentials, decryption keys and channel secrets, by name. */
   credentials?: CredentialResolver;
   links?: PublicLinks;

@@ -27,6 +27,10 @@ export interface Config {
   postgresInstallOnNeed: boolean;
   /** Parent directory of local sandboxes; the OS temp dir when unset. */
   sandboxRootDir: string | undefined;
+  /** How many sandboxes one worker host runs at once; more drills wait in the queue. */
+  maxSandboxes: number;
+  /** How long repeated losses of the worker running a restore (killed, hung) are retried before the drill ends as `error`. */
+  lostWorkerBudget: string;
   /** RESTORE_DRILL_JAIL: `auto` jails sandbox processes with bubblewrap where it works, `required` refuses to run without, `off` never does. */
   jail: 'auto' | 'required' | 'off';
   /** How long a worker asked to stop (SIGTERM) lets running activities finish before cancelling them. */
@@ -62,6 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     postgresBinDir: env.RESTORE_DRILL_PG_BIN || undefined,
     postgresInstallOnNeed: !/^(0|false|no|off)$/i.test(env.RESTORE_DRILL_PG_AUTO_INSTALL ?? ''),
     sandboxRootDir: env.RESTORE_DRILL_SANDBOX_DIR || undefined,
+    maxSandboxes: checkedCount('RESTORE_DRILL_MAX_SANDBOXES', env.RESTORE_DRILL_MAX_SANDBOXES ?? '8', 64),
+    lostWorkerBudget: checkedDuration('RESTORE_DRILL_LOST_WORKER_BUDGET', env.RESTORE_DRILL_LOST_WORKER_BUDGET ?? '1h'),
     jail: checkedJailMode(env.RESTORE_DRILL_JAIL ?? 'auto'),
     shutdownGrace: checkedDuration('RESTORE_DRILL_SHUTDOWN_GRACE', env.RESTORE_DRILL_SHUTDOWN_GRACE ?? '2m'),
     workerId: env.RESTORE_DRILL_WORKER_ID || undefined,
@@ -81,6 +87,12 @@ function checkedDuration(variable: string, value: string): string {
     throw new Error(`${variable}: ${(err as Error).message}`);
   }
   return value;
+}
+
+function checkedCount(variable: string, value: string, max: number): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || count < 1 || count > max) throw new Error(`${variable} must be a whole number from 1 to ${max}, got "${value}"`);
+  return count;
 }
 
 function checkedCron(variable: string, value: string): string {

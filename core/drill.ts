@@ -184,6 +184,10 @@ export interface SandboxHandle {
   /** OS account the server runs as (a non-root one when the worker runs as root). */
   uid: number;
   gid: number;
+  /** The slot of its sandbox root it holds (activities/sandboxes/slots.ts); absent in sandboxes made before slots. */
+  slot?: number;
+  /** As root: the host's sandbox account lease it holds (`rd-sandbox-<accountSlot>`). */
+  accountSlot?: number;
   database: string;
   /** Parallel restore jobs the sandbox may run (from the plan's sandbox size). */
   jobs?: number;

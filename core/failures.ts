@@ -19,3 +19,9 @@ export const DRILL_ERROR = 'DrillError';
  * cannot hold a feature the backup uses): the drill cannot decide, and says what would let it.
  */
 export const SANDBOX_CANNOT_RESTORE = 'SandboxCannotRestore';
+
+/**
+ * Every sandbox slot of the chosen host is taken (or its disk or memory is held by running
+ * sandboxes): the drill waits in the queue and tries again, it does not fail.
+ */
+export const NO_SANDBOX_SLOT = 'NoSandboxSlot';

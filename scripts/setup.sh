@@ -7,7 +7,7 @@
 #     dumps (RESTORE_DRILL_MARIADB_SERIES);
 #   - the Temporal CLI, whose `temporal server start-dev` is the development Temporal server,
 #     built from Go modules into the project-local tools folder;
-#   - bubblewrap, the jail of sandbox processes;
+#   - bubblewrap, the jail of sandbox processes, and (as root) the accounts sandboxes run as;
 #   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
 #     and the loopback peers the tests talk to: OpenSSH's sshd (SFTP) and moto (S3, Secrets
 #     Manager), the latter into a project-local Python virtualenv;
@@ -199,4 +199,10 @@ if [ "${#wanted_mariadb_series[@]}" -gt 0 ]; then
   if ! command -v mvn >/dev/null 2>&1 && is_root; then apt_install maven; fi
   RESTORE_DRILL_TOOLS_DIR="$TOOLS_DIR" bash scripts/tools/install-mariadb.sh "${wanted_mariadb_series[@]}" \
     || say "warning: MariaDB ${wanted_mariadb_series[*]} could not be installed (see above); MySQL 8 dumps will restore with their collations mapped"
+fi
+
+# As root, every sandbox slot runs as an account of its own and the history database as another
+# (activities/sandboxes/accounts.ts); without root everything runs as the invoking account.
+if is_root; then
+  node --import tsx scripts/tools/ensure-accounts.ts
 fi

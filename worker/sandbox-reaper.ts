@@ -30,23 +30,24 @@ export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Prom
     // Another worker on a shared temp dir owns its own sandboxes.
     if (sandbox.hostTaskQueue !== options.hostTaskQueue) continue;
     const expired = Date.parse(marker.expiresAt) < Date.now();
-    if (!expired && (await drillStillRunning(options.client, sandbox))) continue;
+    // A running drill's sandbox is never touched, however old: its TTL only decides when Temporal cannot say.
+    const drill = await drillStatus(options.client, sandbox);
+    if (drill === 'running' || (drill === 'unknown' && !expired)) continue;
     await engines[sandbox.engine].stopServer(sandbox);
     await removeLocalSandbox(sandbox);
     reaped.push(sandbox.drillId);
-    options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${expired ? 'expired' : 'drill no longer running'})`);
+    options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${drill === 'gone' ? 'drill no longer running' : 'expired, and Temporal cannot say whether its drill runs'})`);
   }
   return reaped;
 }
 
-async function drillStillRunning(client: Client, sandbox: SandboxHandle): Promise<boolean> {
+async function drillStatus(client: Client, sandbox: SandboxHandle): Promise<'running' | 'gone' | 'unknown'> {
   try {
     const description = await client.workflow.getHandle(sandbox.drillId).describe();
-    return description.status.name === 'RUNNING';
+    return description.status.name === 'RUNNING' ? 'running' : 'gone';
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return false;
-    // Temporal unreachable: keep the sandbox, decide on a later pass.
-    return true;
+    if ((err as Error).name === 'WorkflowNotFoundError') return 'gone';
+    return 'unknown';
   }
 }
 

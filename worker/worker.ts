@@ -6,6 +6,7 @@
 import type { PostgresInstallations } from '../activities/engines/postgres/installations.js';
 import type { MysqlServers } from '../activities/engines/mysql/servers.js';
 import os from 'node:os';
+import { loadConfig } from '../core/config.js';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -27,6 +28,15 @@ import { ensureSystemSchedules, type SystemScheduleSettings } from '../activitie
  * (80% of the heartbeat timeout) would let a cancelled restore run on for ~16 s.
  */
 const HEARTBEAT_FLUSH_INTERVAL = '2 seconds';
+/**
+ * Temporal's slot limits, per sandbox this host may run (RESTORE_DRILL_MAX_SANDBOXES; the sandboxes
+ * themselves are counted by their slot leases, activities/sandboxes/slots.ts). On the host queue
+ * each sandbox runs one step at a time, plus room for a teardown or reaping next to it, so a
+ * teardown never queues behind long restores. The shared queue's work (hashing backups, reports,
+ * alerts) is lighter but must not run unbounded either.
+ */
+const HOST_ACTIVITIES_PER_SANDBOX = 2;
+const SHARED_ACTIVITIES_PER_SANDBOX = 4;
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -44,6 +54,8 @@ export interface DrillWorkerOptions {
   /** How long shutdown lets running activities finish (a restore, a teardown) before cancelling them; none by default. */
   shutdownGraceTime?: string;
   sandboxRootDir?: string;
+  /** Sandboxes this host runs at once (sets the worker's activity slots); RESTORE_DRILL_MAX_SANDBOXES by default. */
+  maxSandboxes?: number;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where drills get credentials; default: the vault in the history database, master key from the environment. */
@@ -75,6 +87,7 @@ export function hostTaskQueueFor(taskQueue: string, workerId: string): string {
 
 export async function createDrillWorker(options: DrillWorkerOptions): Promise<DrillWorker> {
   const hostTaskQueue = hostTaskQueueFor(options.taskQueue, options.workerId ?? os.hostname());
+  const maxSandboxes = options.maxSandboxes ?? loadConfig().maxSandboxes;
   const nativeConnection = await NativeConnection.connect({ address: options.address });
   const clientConnection = await Connection.connect({ address: options.address });
   const dataConverter = drillDataConverter();
@@ -88,6 +101,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     postgres: options.postgres,
     mysql: options.mysql,
     sandboxRootDir: options.sandboxRootDir,
+    maxSandboxes,
     signalProgress: (drillId, progress) => client.workflow.getHandle(drillId).signal(bytesProgressSignal, progress),
     links: options.links ?? { appUrl: null, temporalUiUrl: null, namespace: options.namespace },
     temporal: { client, taskQueue: options.taskQueue },
@@ -116,6 +130,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     activities,
     dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
+    maxConcurrentActivityTaskExecutions: SHARED_ACTIVITIES_PER_SANDBOX * maxSandboxes,
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
   const hostWorker = await Worker.create({
@@ -125,6 +140,7 @@ export async function createDrillWorker(options: DrillWorkerOptions): Promise<Dr
     activities,
     dataConverter,
     maxHeartbeatThrottleInterval: HEARTBEAT_FLUSH_INTERVAL,
+    maxConcurrentActivityTaskExecutions: HOST_ACTIVITIES_PER_SANDBOX * maxSandboxes,
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 

@@ -38,7 +38,10 @@ export const PROVISION_OPTIONS: ActivityOptions = {
 
 /**
  * A lost worker is noticed within the heartbeat timeout and the restore starts again on a clean
- * cluster. Cancellation waits for the activity to stop its tools before teardown pulls the server.
+ * cluster. How often is the attempt ledger's call (activities/attempt-ledger.ts): lost workers for
+ * up to RESTORE_DRILL_LOST_WORKER_BUDGET, at most three faults of the step's own; the attempt
+ * count here is only a backstop. Cancellation waits for the activity to stop its tools before
+ * teardown pulls the server.
  */
 export const RESTORE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '24 hours',
@@ -46,7 +49,7 @@ export const RESTORE_OPTIONS: ActivityOptions = {
   scheduleToStartTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 500, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
 export const INSPECT_OPTIONS: ActivityOptions = { ...RESTORE_OPTIONS, startToCloseTimeout: '12 hours' };

@@ -25,6 +25,7 @@ import {
 import { announceStart, announceVerdict } from './drill-alerts.js';
 import { DrillRecord } from './drill-record.js';
 import { DrillVerdict } from './drill-verdict.js';
+import { whenSandboxSlotFree } from './sandbox-queue.js';
 
 const planning = proxyActivities<DrillActivities>(SNAPSHOT_OPTIONS);
 const locating = proxyActivities<DrillActivities>(LOCATE_OPTIONS);
@@ -60,7 +61,10 @@ export async function restoreDrill(request: DrillRequest): Promise<DrillResult> 
     // happen on the one host where the sandbox can be.
     sandboxHost = await hostClaim.claimSandboxHost();
     const host = sandboxHost;
-    const provisioned = await drill.step('provision', () => onHost(host, PROVISION_OPTIONS).provisionSandbox({ drillId, engine: plan.engine, size: plan.sandbox.size, engineVersion: plan.engineVersion }));
+    const provisioning = onHost(host, PROVISION_OPTIONS);
+    const provisioned = await drill.step('provision', () =>
+      whenSandboxSlotFree(() => provisioning.provisionSandbox({ drillId, engine: plan.engine, size: plan.sandbox.size, engineVersion: plan.engineVersion, backupBytes: backup.sizeBytes }), `${plan.engine} drill ${drillId}`),
+    );
     sandbox = provisioned;
     const restoring = onHost(provisioned.hostTaskQueue, RESTORE_OPTIONS);
     const inspecting = onHost(provisioned.hostTaskQueue, INSPECT_OPTIONS);

@@ -3,13 +3,14 @@
  * in which an engine runs a throwaway server. Servers listen on a Unix socket inside that
  * directory only, so restored production data is never reachable over TCP, not even on loopback.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
+import { claimSandboxLeases, releaseSandboxLeases } from './slots.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
 const SANDBOX_MARKER_FILE = 'sandbox.json';
@@ -28,6 +29,8 @@ export interface LocalSandboxOptions {
   /** Parent directory of sandboxes; the OS temp dir by default. */
   rootDir?: string;
   size?: SandboxSize;
+  /** Slots this host has (RESTORE_DRILL_MAX_SANDBOXES when unset). */
+  maxSandboxes?: number;
 }
 
 /** How many parallel restore jobs each size may run; `auto` takes the host's cores (at most 8). */
@@ -37,33 +40,33 @@ export function jobsForSize(size: SandboxSize): number {
   return Math.max(1, Math.min(cap, os.availableParallelism()));
 }
 
-export interface SandboxAccount {
-  uid: number;
-  gid: number;
-  name: string;
+/**
+ * Where sandboxes live unless RESTORE_DRILL_SANDBOX_DIR says: the OS temp dir, unless that is a
+ * tmpfs (restored databases would then fill memory, not disk), then /var/tmp.
+ */
+export async function defaultSandboxRoot(): Promise<string> {
+  return (await isTmpfs(os.tmpdir())) ? '/var/tmp' : os.tmpdir();
 }
 
-/**
- * Database servers refuse to run as root, and a restored dump should not run with the worker's
- * privileges anyway: as root we hand the sandbox to the `postgres` account (or `nobody`).
- */
-export async function sandboxAccount(): Promise<SandboxAccount> {
-  const uid = process.getuid?.() ?? 0;
-  if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid, name: os.userInfo().username };
-  const passwd = await fs.readFile('/etc/passwd', 'utf8');
-  for (const candidate of ['postgres', 'nobody']) {
-    const line = passwd.split('\n').find((l) => l.startsWith(`${candidate}:`));
-    if (!line) continue;
-    const [, , uidText, gidText] = line.split(':');
-    return { uid: Number(uidText), gid: Number(gidText), name: candidate };
-  }
-  throw new Error('running as root but found neither a "postgres" nor a "nobody" account to run sandbox servers as');
+const TMPFS_MAGIC = 0x01021994;
+
+export async function isTmpfs(dir: string): Promise<boolean> {
+  const stats = await fs.statfs(dir).catch(() => undefined);
+  return stats?.type === TMPFS_MAGIC;
 }
 
 export async function createLocalSandbox(drillId: string, engine: Engine, options: LocalSandboxOptions): Promise<SandboxHandle> {
-  const account = await sandboxAccount();
-  const rootDir = options.rootDir ?? os.tmpdir();
-  const dir = await fs.mkdtemp(path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`));
+  const rootDir = options.rootDir ?? (await defaultSandboxRoot());
+  // Named before it exists: the leases are claimed first, so no directory appears beyond the limit.
+  const dir = path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-${randomBytes(4).toString('hex')}`);
+  const leases = await claimSandboxLeases(rootDir, dir, options.maxSandboxes);
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    await releaseSandboxLeases({ dir, slot: leases.slot, accountSlot: leases.accountSlot });
+    throw err;
+  }
+  const { account, slot, accountSlot } = leases;
   const nestedSocketDir = path.join(dir, 'socket');
   const socketDir = nestedSocketDir.length + SOCKET_FILE_LENGTH <= MAX_SOCKET_PATH ? nestedSocketDir : await fs.mkdtemp(path.join(os.tmpdir(), SHORT_SOCKET_PREFIX));
   const handle: SandboxHandle = {
@@ -80,6 +83,8 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     port: randomInt(20000, 60000),
     uid: account.uid,
     gid: account.gid,
+    slot,
+    accountSlot,
     database: SANDBOX_DATABASE,
     jobs: jobsForSize(options.size ?? 'auto'),
   };
@@ -105,11 +110,13 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
   return handle;
 }
 
-/** Removes every file of the sandbox; callers stop its processes first. Safe to repeat. */
+/** Removes every file of the sandbox and frees its slot; callers stop its processes first. Safe to repeat. */
 export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
   if (!path.basename(handle.dir).startsWith(SANDBOX_DIR_PREFIX)) {
     throw new Error(`refusing to delete ${handle.dir}: not a sandbox directory`);
   }
+  // Before the files: a claim whose directory is gone counts as free (see slots.ts).
+  await releaseSandboxLeases(handle);
   if (!handle.socketDir.startsWith(handle.dir + path.sep)) {
     if (!path.basename(handle.socketDir).startsWith(SHORT_SOCKET_PREFIX)) throw new Error(`refusing to delete ${handle.socketDir}: not a sandbox socket directory`);
     await fs.rm(handle.socketDir, { recursive: true, force: true });
@@ -125,7 +132,8 @@ export interface SandboxMarker {
 }
 
 /** Every sandbox under `rootDir` with a readable marker, whatever its drill. */
-export async function listLocalSandboxes(rootDir = os.tmpdir()): Promise<SandboxMarker[]> {
+export async function listLocalSandboxes(rootDir?: string): Promise<SandboxMarker[]> {
+  rootDir ??= await defaultSandboxRoot();
   const markers: SandboxMarker[] = [];
   for (const name of await fs.readdir(rootDir)) {
     if (!name.startsWith(SANDBOX_DIR_PREFIX)) continue;
@@ -137,7 +145,8 @@ export async function listLocalSandboxes(rootDir = os.tmpdir()): Promise<Sandbox
 }
 
 /** Sandboxes on this host that belong to a drill (e.g. left by a provision attempt that crashed). */
-export async function findLocalSandboxes(drillId: string, rootDir = os.tmpdir()): Promise<SandboxHandle[]> {
+export async function findLocalSandboxes(drillId: string, rootDir?: string): Promise<SandboxHandle[]> {
+  rootDir ??= await defaultSandboxRoot();
   const prefix = `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`;
   const found: SandboxHandle[] = [];
   for (const name of await fs.readdir(rootDir)) {

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { Check, DrillChecks, SandboxHandle, TableStat } from '../../core/drill.js';
 import { replaceDrillTables } from '../../db/queries/drill-writes.js';
 import { volumeChecks } from '../checks/volume.js';
+import { withAttemptLedger } from '../attempt-ledger.js';
 import { ActivityProgress } from '../progress.js';
 import type { ActivityDeps } from '../deps.js';
 import type { SandboxLifecycle } from './sandbox-lifecycle.js';
@@ -20,26 +21,30 @@ export interface InspectResult {
 
 export function inspectActivities(deps: ActivityDeps, sandboxes: SandboxLifecycle) {
   return {
-    async inspectRestore(input: { drillId: string; sandbox: SandboxHandle; checks: DrillChecks }): Promise<InspectResult> {
-      const ctx = Context.current();
-      const progress = new ActivityProgress(input.drillId, 'inspect', null, undefined);
-      try {
-        const engine = sandboxes.engineOf(input.sandbox);
-        const tables = await engine.inspect({ sandbox: input.sandbox, signal: ctx.cancellationSignal, onTableCounted: (done) => progress.update(done) });
-        await replaceDrillTables(deps.db, input.drillId, tables);
-        return {
-          tables: tables.slice(0, MAX_TABLES_IN_RESULT),
-          tablesTruncated: tables.length > MAX_TABLES_IN_RESULT,
-          tableCount: tables.length,
-          totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
-          checks: [
-            { name: 'readable', passed: true, observed: `${tables.length} table(s) scanned`, expected: 'every table fully scanned', message: `every table was read to the end (${engine.readMethod})` },
-            ...volumeChecks(tables, input.checks),
-          ],
-        };
-      } finally {
-        progress.stop();
-      }
+    inspectRestore(input: { drillId: string; sandbox: SandboxHandle; checks: DrillChecks }): Promise<InspectResult> {
+      return withAttemptLedger(input.sandbox, 'inspect', () => inspect(input));
     },
   };
+
+  async function inspect(input: { drillId: string; sandbox: SandboxHandle; checks: DrillChecks }): Promise<InspectResult> {
+    const ctx = Context.current();
+    const progress = new ActivityProgress(input.drillId, 'inspect', null, undefined);
+    try {
+      const engine = sandboxes.engineOf(input.sandbox);
+      const tables = await engine.inspect({ sandbox: input.sandbox, signal: ctx.cancellationSignal, onTableCounted: (done) => progress.update(done) });
+      await replaceDrillTables(deps.db, input.drillId, tables);
+      return {
+        tables: tables.slice(0, MAX_TABLES_IN_RESULT),
+        tablesTruncated: tables.length > MAX_TABLES_IN_RESULT,
+        tableCount: tables.length,
+        totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
+        checks: [
+          { name: 'readable', passed: true, observed: `${tables.length} table(s) scanned`, expected: 'every table fully scanned', message: `every table was read to the end (${engine.readMethod})` },
+          ...volumeChecks(tables, input.checks),
+        ],
+      };
+    } finally {
+      progress.stop();
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /** Step 2, provision: a sandbox with an empty engine server, on the host that claimed the drill. */
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
-import { createLocalSandbox, findLocalSandboxes } from '../sandboxes/local.js';
+import { admitSandbox } from '../sandboxes/admission.js';
+import { createLocalSandbox, defaultSandboxRoot, findLocalSandboxes } from '../sandboxes/local.js';
 import type { ActivityDeps } from '../deps.js';
 import { ActivityProgress } from '../progress.js';
 import type { SandboxLifecycle } from './sandbox-lifecycle.js';
@@ -13,13 +14,14 @@ export function provisionActivities(deps: ActivityDeps, sandboxes: SandboxLifecy
       return deps.hostTaskQueue;
     },
 
-    async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize; engineVersion?: string }): Promise<SandboxHandle> {
+    async provisionSandbox(input: { drillId: string; engine: Engine; size?: SandboxSize; engineVersion?: string; backupBytes?: number }): Promise<SandboxHandle> {
       // A previous attempt may have died after creating its sandbox but before reporting it.
       for (const stale of await findLocalSandboxes(input.drillId, deps.sandboxRootDir)) await sandboxes.destroy(stale);
+      await admitSandbox(deps.sandboxRootDir ?? (await defaultSandboxRoot()), input.backupBytes ?? 0);
       // Heartbeats while the server starts, so a worker that dies or hangs here is noticed in seconds.
       const alive = new ActivityProgress(input.drillId, 'provision', null, undefined);
       try {
-        const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto' });
+        const sandbox = await createLocalSandbox(input.drillId, input.engine, { hostTaskQueue: deps.hostTaskQueue, rootDir: deps.sandboxRootDir, size: input.size ?? 'auto', maxSandboxes: deps.maxSandboxes });
         try {
           await sandboxes.engineOf(sandbox).startServer(sandbox, { engineVersion: input.engineVersion });
         } catch (err) {

@@ -5,6 +5,7 @@ import { releaseContent, type BackupContent } from '../backup-content.js';
 import { damagedCopy, type CanaryDamage } from '../canary-damage.js';
 import type { RestoreSummary } from '../engines/engine.js';
 import { fetchBackupContent } from '../fetch.js';
+import { withAttemptLedger } from '../attempt-ledger.js';
 import { ActivityProgress } from '../progress.js';
 import type { ActivityDeps } from '../deps.js';
 import type { SandboxLifecycle } from './sandbox-lifecycle.js';
@@ -28,41 +29,45 @@ export interface RestoreInput {
 
 export function restoreActivities(deps: ActivityDeps, sandboxes: SandboxLifecycle) {
   return {
-    async restoreBackup(input: RestoreInput): Promise<RestoreResult> {
-      const ctx = Context.current();
-      const progress = new ActivityProgress(input.drillId, 'restore', input.backup.sizeBytes, deps.signalProgress);
-      try {
-        const fetched = await fetchBackupContent({
-          drillId: input.drillId,
-          backup: input.backup,
-          source: input.source,
-          decryptWith: input.decryptWith,
-          sandbox: input.sandbox,
-          credentials: deps.credentials,
-          signal: ctx.cancellationSignal,
-        });
-        const content = input.damage ? await damagedCopy(fetched, input.damage, input.sandbox, ctx.cancellationSignal) : fetched;
-        const summary = await sandboxes.engineOf(input.sandbox).restore({
-          sandbox: input.sandbox,
-          backup: input.backup,
-          content,
-          requestedFormat: input.format,
-          declaredVersion: input.engineVersion,
-          defaultDatabase: input.database,
-          allowedErrors: input.allowErrors,
-          isRetry: ctx.info.attempt > 1,
-          signal: ctx.cancellationSignal,
-          onProgress: (bytes) => progress.update(bytes),
-        });
-        progress.update(summary.bytesRead);
-        await progress.finish();
-        return { format: summary.format, bytesRead: summary.bytesRead, producer: summary.producer, checks: [...transportChecks(input.backup, fetched), ...summary.checks] };
-      } finally {
-        progress.stop();
-        await releaseContent(input.sandbox);
-      }
+    restoreBackup(input: RestoreInput): Promise<RestoreResult> {
+      return withAttemptLedger(input.sandbox, 'restore', () => restore(input));
     },
   };
+
+  async function restore(input: RestoreInput): Promise<RestoreResult> {
+    const ctx = Context.current();
+    const progress = new ActivityProgress(input.drillId, 'restore', input.backup.sizeBytes, deps.signalProgress);
+    try {
+      const fetched = await fetchBackupContent({
+        drillId: input.drillId,
+        backup: input.backup,
+        source: input.source,
+        decryptWith: input.decryptWith,
+        sandbox: input.sandbox,
+        credentials: deps.credentials,
+        signal: ctx.cancellationSignal,
+      });
+      const content = input.damage ? await damagedCopy(fetched, input.damage, input.sandbox, ctx.cancellationSignal) : fetched;
+      const summary = await sandboxes.engineOf(input.sandbox).restore({
+        sandbox: input.sandbox,
+        backup: input.backup,
+        content,
+        requestedFormat: input.format,
+        declaredVersion: input.engineVersion,
+        defaultDatabase: input.database,
+        allowedErrors: input.allowErrors,
+        isRetry: ctx.info.attempt > 1,
+        signal: ctx.cancellationSignal,
+        onProgress: (bytes) => progress.update(bytes),
+      });
+      progress.update(summary.bytesRead);
+      await progress.finish();
+      return { format: summary.format, bytesRead: summary.bytesRead, producer: summary.producer, checks: [...transportChecks(input.backup, fetched), ...summary.checks] };
+    } finally {
+      progress.stop();
+      await releaseContent(input.sandbox);
+    }
+  }
 }
 
 /** What the streamed path verified on the way: the source's checksum, the layers it peeled. */

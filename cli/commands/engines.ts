@@ -11,7 +11,10 @@ import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js'
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
 import { configuredMysqlServers, pinnedMariadbSeries } from '../../activities/engines/mysql/servers.js';
 import { jailStatus } from '../../activities/sandboxes/jail.js';
-import { sandboxAccount } from '../../activities/sandboxes/local.js';
+import { HISTORY_ACCOUNT_NAME, lookupAccount, runsAsRoot, SANDBOX_ACCOUNT_PREFIX, sandboxSlotAccount, workerAccount } from '../../activities/sandboxes/accounts.js';
+import { defaultSandboxRoot, isTmpfs } from '../../activities/sandboxes/local.js';
+import { claimedSlots } from '../../activities/sandboxes/slots.js';
+import { loadConfig } from '../../core/config.js';
 import { CliError, EXIT_PASSED, EXIT_USAGE_OR_INFRA } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 
@@ -23,7 +26,8 @@ const USAGE = `Usage: drill engines [--json]
 Lists the engine versions this host's local sandboxes run: every PostgreSQL major installed (a dump
 restores with the major that made it), those the project can install, the MariaDB/MySQL servers
 (the packaged one and the tools folder's MariaDB builds), the MongoDB server and tools, and whether
-sandboxes run jailed (bubblewrap). "install" fetches pinned PostgreSQL builds into the tools folder.`;
+sandboxes run jailed (bubblewrap), as which accounts, and how many of the host's sandbox slots
+are in use. "install" fetches pinned PostgreSQL builds into the tools folder.`;
 
 interface EngineRow {
   engine: string;
@@ -77,7 +81,7 @@ async function engineRows(): Promise<EngineRow[]> {
       return version && (server.endsWith('ferretdb') ? `FerretDB ${version} (MongoDB-wire, see docs/engines.md)` : `mongod ${version}`);
     }),
   );
-  rows.push(await jailRow());
+  rows.push(await jailRow(), await accountsRow(), await slotsRow());
   return rows;
 }
 
@@ -93,7 +97,7 @@ function mariadbBuildRows(): EngineRow[] {
 
 /** Whether sandbox processes run jailed here: the line an operator checks first (docs/security.md). */
 async function jailRow(): Promise<EngineRow> {
-  const status = await jailStatus(await sandboxAccount());
+  const status = await jailStatus(await sandboxSlotAccount(1));
   return status.jailed
     ? { engine: 'jail', version: status.detail, status: 'installed', where: 'sandbox servers and restore tools run in bubblewrap (no network, private /proc and files)' }
     : { engine: 'jail', version: '-', status: 'missing', where: `NOT ISOLATED: ${status.detail}` };
@@ -107,4 +111,31 @@ async function toolRow(engine: string, locate: () => string, versionOf: (banner:
   } catch (err) {
     return { engine, version: '-', status: 'missing', where: (err as Error).message };
   }
+}
+
+/** Who sandboxes run as: one account per slot as root, the worker's own otherwise (docs/security.md). */
+async function accountsRow(): Promise<EngineRow> {
+  const { maxSandboxes } = loadConfig();
+  if (!runsAsRoot()) return { engine: 'accounts', version: workerAccount().name, status: 'installed', where: 'not root: sandboxes and the history database run as the worker\'s account, inside the jail' };
+  const missing: string[] = [];
+  for (const name of [HISTORY_ACCOUNT_NAME, ...Array.from({ length: maxSandboxes }, (_, i) => `${SANDBOX_ACCOUNT_PREFIX}${i + 1}`)]) {
+    if (!(await lookupAccount(name))) missing.push(name);
+  }
+  const range = `${SANDBOX_ACCOUNT_PREFIX}1…${maxSandboxes}`;
+  return missing.length === 0
+    ? { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${range}`, status: 'installed', where: 'one account per sandbox slot, another for the history database' }
+    : { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${range}`, status: 'missing', where: `not created yet: ${missing.join(', ')} (npm run setup, or the worker on first need)` };
+}
+
+/** How many sandboxes run here now, of how many, and where they live. */
+async function slotsRow(): Promise<EngineRow> {
+  const { maxSandboxes, sandboxRootDir } = loadConfig();
+  const root = sandboxRootDir ?? (await defaultSandboxRoot());
+  const onTmpfs = await isTmpfs(root);
+  return {
+    engine: 'sandboxes',
+    version: `${(await claimedSlots(root)).size} of ${maxSandboxes} in use`,
+    status: onTmpfs ? 'missing' : 'installed',
+    where: onTmpfs ? `${root} is a tmpfs: restored databases would fill memory; set RESTORE_DRILL_SANDBOX_DIR to a disk` : `${root} (RESTORE_DRILL_MAX_SANDBOXES=${maxSandboxes})`,
+  };
 }

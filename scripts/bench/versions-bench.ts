@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { configuredPostgresInstallations } from '../../activities/engines/postgres/installations.js';
 import type { PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { startPostgresServer, stopPostgresServer } from '../../activities/engines/postgres/server.js';
-import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
+import { sandboxSlotAccount } from '../../activities/sandboxes/accounts.js';
+import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { formatBytes } from '../../core/duration.js';
 import { log } from './datasets/dataset.js';
 import { ensurePostgresDataset } from './datasets/postgres.js';
@@ -98,7 +99,7 @@ async function ensure17Copies(benchDir: string, dump15: string, bins: PostgresBi
   const baseBackup = dump15.replace(/\.dump$/, `.pg${bins.major}.base`);
   if (fs.existsSync(dump) && fs.existsSync(path.join(baseBackup, 'base.tar'))) return { dump, baseBackup };
   log(`making PostgreSQL ${bins.major} copies of ${path.basename(dump15)} (once)…`);
-  const account = await sandboxAccount();
+  const account = await sandboxSlotAccount(1);
   const scratch = fs.mkdtempSync(path.join(benchDir, `pg${bins.major}-source-`));
   fs.chownSync(scratch, account.uid, account.gid);
   const dataDir = path.join(scratch, 'data');

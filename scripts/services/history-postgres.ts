@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
-import { sandboxAccount, type SandboxAccount } from '../../activities/sandboxes/local.js';
+import { historyAccount, lookupAccount, runsAsRoot, type SandboxAccount } from '../../activities/sandboxes/accounts.js';
 import { freePort } from './ports.js';
 
 const execFileAsync = promisify(execFile);
@@ -28,7 +28,7 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
   if (process.env.DATABASE_URL && !options.ignoreDatabaseUrl) return { url: process.env.DATABASE_URL, origin: 'DATABASE_URL', stop: async () => {} };
 
   const bins = await findPostgresBinaries(options.postgresBinDir);
-  const account = await sandboxAccount();
+  const account = await historyAccount();
   const clusterDir = await usableClusterDir(options.dataDir, account);
   const pgdata = path.join(clusterDir, 'data');
   const socketDir = path.join(clusterDir, 'socket');
@@ -97,7 +97,12 @@ function clusterPassword(clusterDir: string): string {
  */
 async function usableClusterDir(dataDir: string, account: SandboxAccount): Promise<string> {
   for (const dir of clusterDirCandidates(dataDir)) {
-    const existing = fs.lstatSync(dir, { throwIfNoEntry: false });
+    let existing = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (existing?.isDirectory() && existing.uid !== account.uid && existing.uid === (await legacyOwnerUid())) {
+      // Made before the history database had an account of its own (it ran as `postgres`, as sandboxes did).
+      await execFileAsync('chown', ['-R', `${account.uid}:${account.gid}`, dir]);
+      existing = fs.lstatSync(dir);
+    }
     // The fallback lives in a shared temp dir: never follow a link or adopt someone else's folder.
     if (existing && (!existing.isDirectory() || (existing.uid !== account.uid && existing.uid !== process.getuid?.()))) {
       throw new Error(`${dir} exists but is not a directory owned by "${account.name}": remove it or set DATABASE_URL`);
@@ -112,4 +117,9 @@ async function usableClusterDir(dataDir: string, account: SandboxAccount): Promi
     }
   }
   throw new Error(`no directory usable by the "${account.name}" account for the history database; set DATABASE_URL`);
+}
+
+/** As root, earlier versions ran the history database as `postgres`. */
+async function legacyOwnerUid(): Promise<number | undefined> {
+  return runsAsRoot() ? (await lookupAccount('postgres'))?.uid : undefined;
 }

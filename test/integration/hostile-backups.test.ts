@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
+import { sandboxSlotAccount } from '../../activities/sandboxes/accounts.js';
+import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { jailStatus } from '../../activities/sandboxes/jail.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
@@ -88,7 +89,7 @@ const CASES: Array<{ name: string; sql: () => string; reason: RegExp }> = [
 
 describe('hostile backups are contained and reported', () => {
   it('runs sandbox processes jailed on this host', async () => {
-    const status = await jailStatus(await sandboxAccount());
+    const status = await jailStatus(await sandboxSlotAccount(1));
     expect(status.detail).toMatch(/^bubblewrap \d+\.\d+/);
     expect(status.jailed).toBe(true);
   });

@@ -15,7 +15,7 @@ import { PostgresInstallations } from '../../activities/engines/postgres/install
 import { chooseServer } from '../../activities/engines/postgres/server-choice.js';
 import { readInstallation, type PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { startPostgresServer } from '../../activities/engines/postgres/server.js';
-import { createLocalSandbox, removeLocalSandbox, sandboxAccount } from '../../activities/sandboxes/local.js';
+import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { loadConfig, PROJECT_ROOT } from '../../core/config.js';
 import { FIXTURE_FILES, FIXTURE_TABLES, makeFixtures } from '../support/fixtures.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
@@ -128,7 +128,7 @@ describe('a tools folder the sandbox account cannot reach', () => {
     const install = (await readInstallation(path.join(privateDir, '16', 'bin'), 'project'))!;
     const sandbox = await createLocalSandbox('private-tools', 'postgres', { hostTaskQueue: 'test', rootDir: env.sandboxRoot });
     try {
-      expect((await sandboxAccount()).uid).not.toBe(0);
+      expect(sandbox.uid).not.toBe(0);
       await expect(startPostgresServer(sandbox, install)).rejects.toThrow(/PostgreSQL 16\.\d+ in .*private-tools-.* cannot be run by the sandbox account \(uid \d+\): a directory above it is private\. Put the tools folder somewhere that account can read/);
     } finally {
       await removeLocalSandbox(sandbox);
@@ -183,7 +183,11 @@ describe('drill engines', () => {
     expect(rows.find((r) => r.engine === 'mysql')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+\.\d+\.\d+-MariaDB/) });
     expect(rows.find((r) => r.engine === 'mysql' && r.version.startsWith('11.4.'))).toEqual({ engine: 'mysql', version: expect.stringMatching(/^11\.4\.\d+-MariaDB$/), status: 'installed', where: `${path.join(config.toolsDir, 'mariadb', '11.4')} (tools folder)` });
     expect(rows.find((r) => r.engine === 'mongodb')?.status).toBe('installed');
-    expect(rows.at(-1)).toMatchObject({ engine: 'jail', status: 'installed', version: expect.stringMatching(/^bubblewrap \d+\.\d+/) });
+    expect(rows.find((r) => r.engine === 'jail')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^bubblewrap \d+\.\d+/) });
+    // CI runs as root: one account per sandbox slot, another for the history database.
+    const accounts = process.getuid?.() === 0 ? { status: 'installed', version: 'rd-history, rd-sandbox-1…8' } : { status: 'installed' };
+    expect(rows.find((r) => r.engine === 'accounts')).toMatchObject(accounts);
+    expect(rows.find((r) => r.engine === 'sandboxes')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+ of 8 in use$/) });
 
     const refused = await execFileAsync(process.execPath, [DRILL_BIN, 'engines', 'install', '19']).then(
       () => ({ code: 0, stderr: '' }),

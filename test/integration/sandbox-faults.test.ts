@@ -32,6 +32,17 @@ describe('sandbox faults', () => {
       execFileSync('umount', ['-l', env.sandboxRoot]);
     });
 
+    it('a backup bigger than the free disk is refused before any sandbox is made, as error saying what to change', async () => {
+      // 80 MB of comments: with the 64 MiB reserve, more than the 120 MB disk can take.
+      const file = scratchCopy(env, 'good.sql', 'padded.sql');
+      fs.appendFileSync(file, `-- ${'x'.repeat(1024 * 1024 - 4)}\n`.repeat(80));
+      const result = await env.runDrill(postgresRequest(file));
+      expect(result.outcome).toBe('error');
+      expect(result.failedStep).toBe('provision');
+      expect(result.reason).toMatch(/not enough disk for this sandbox: [\d.]+ [KMG]i?B free under .*, about [\d.]+ [KMG]i?B needed \(the backup's size and a reserve\)\. Free space there or point RESTORE_DRILL_SANDBOX_DIR at a larger disk/);
+      expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+    });
+
     it('a full disk ends the drill as error naming it, never as failed', async () => {
       const result = await env.runDrill(postgresRequest(bigDump()));
       expect(result.outcome).toBe('error');

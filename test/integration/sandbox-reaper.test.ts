@@ -31,7 +31,7 @@ it('destroys sandboxes whose drill is not running and keeps those of running dri
   expect(fs.existsSync(orphan.dir)).toBe(false);
   expect(isRunning(orphanPid as number)).toBe(false);
   expect(fs.existsSync(foreign.dir)).toBe(true);
-  const remaining = fs.readdirSync(env.sandboxRoot);
+  const remaining = fs.readdirSync(env.sandboxRoot).filter((entry) => !entry.startsWith('.'));
   expect(remaining).toHaveLength(2);
 
   await running.cancel();

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { PROJECT_ROOT } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { progressQuery } from '../../workflows/definitions.js';
@@ -96,3 +99,52 @@ it('a worker asked to stop (SIGTERM) lets the restore under way finish first, so
   expect(retried).toEqual([]);
   await eventually('no sandbox or tool left', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
 });
+
+/** Resolves once the drill's restore is running as attempt `attempt` on some worker. */
+async function restoreAttemptRunning(handle: WorkflowHandle, attempt: number): Promise<void> {
+  await eventually(`restore attempt ${attempt} to be running`, async () => {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    return pending.some((a) => a.activityType?.name === 'restoreBackup' && a.attempt === attempt && String(a.state) === String(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED));
+  }, 60_000);
+  // Long enough for the attempt to have started its tools, as a real crash would find it.
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+async function killAll(): Promise<void> {
+  for (const worker of workers) {
+    if (worker.exitCode !== null || worker.signalCode !== null) continue;
+    worker.kill('SIGKILL');
+    await new Promise((resolve) => worker.once('exit', resolve));
+  }
+}
+
+it('workers killed again and again during a restore do not use the drill up: it passes once one stays up', async () => {
+  await killAll();
+  const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    startWorkerProcess(`killed-${attempt}`);
+    await restoreAttemptRunning(handle, attempt);
+    await killAll();
+  }
+  startWorkerProcess('stays-up');
+  const result: DrillResult = await handle.result();
+  expect(result.outcome).toBe('passed');
+  const started = (await handle.fetchHistory()).events?.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt === 4) ?? [];
+  expect(started.length, 'the restore that passed was its fourth attempt').toBe(1);
+  await eventually('no sandbox or tool left', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
+}, 240_000);
+
+it('workers lost for longer than the budget end the drill as error saying so, with the sandbox gone', async () => {
+  await killAll();
+  const budget = { RESTORE_DRILL_LOST_WORKER_BUDGET: '5s' };
+  startWorkerProcess('lost-once', budget);
+  const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
+  await restoreAttemptRunning(handle, 1);
+  await killAll();
+  startWorkerProcess('over-budget', budget);
+  const result = await awaitDrillResult(handle.result());
+  expect(result.outcome).toBe('error');
+  expect(result.failedStep).toBe('restore');
+  expect(result.reason).toMatch(/the restore was started 2 times and the worker running it was lost 1 time\(s\) over \d+(\.\d+)?\s?s \(killed, out of memory or hung\), longer than RESTORE_DRILL_LOST_WORKER_BUDGET=5s/);
+  await eventually('no sandbox or tool left', async () => sandboxLeftovers(env.sandboxRoot).length === 0, 30_000);
+}, 120_000);

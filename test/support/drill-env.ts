@@ -58,7 +58,7 @@ export interface DrillTestEnv {
 export interface DrillTestEnvOptions {
   inProcessWorker?: boolean;
   /** Worker settings beyond the env's own (e.g. the watchdog's interval). */
-  worker?: Partial<Pick<DrillWorkerOptions, 'systemSchedules' | 'links' | 'reconcileOnStart' | 'housekeeping' | 'mysql'>>;
+  worker?: Partial<Pick<DrillWorkerOptions, 'systemSchedules' | 'links' | 'reconcileOnStart' | 'housekeeping' | 'mysql' | 'maxSandboxes'>>;
 }
 
 export async function createDrillTestEnv(name: string, options: DrillTestEnvOptions = {}): Promise<DrillTestEnv> {
@@ -151,7 +151,11 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
  * the data dir) and restore tools still running as children of this process.
  */
 export function sandboxLeftovers(sandboxRoot: string): string[] {
-  const leftovers = fs.readdirSync(sandboxRoot).map((entry) => `directory ${path.join(sandboxRoot, entry)}`);
+  // The slots folder stays; a claim left in it is a leak like a directory.
+  const slotsFolder = path.join(sandboxRoot, '.restore-drill-slots');
+  const claims = fs.existsSync(slotsFolder) ? fs.readdirSync(slotsFolder).map((slot) => `slot claim ${slot}: ${fs.readFileSync(path.join(slotsFolder, slot), 'utf8')}`) : [];
+  const leftovers = fs.readdirSync(sandboxRoot).filter((entry) => entry !== '.restore-drill-slots').map((entry) => `directory ${path.join(sandboxRoot, entry)}`);
+  leftovers.push(...claims);
   const processes = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/))

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
-import { sandboxAccount } from '../../activities/sandboxes/local.js';
+import { historyAccount } from '../../activities/sandboxes/accounts.js';
 import { freePort } from '../../scripts/services/ports.js';
 
 const execFileAsync = promisify(execFile);
@@ -21,7 +21,7 @@ export interface ScratchPostgres {
 }
 
 export async function startScratchPostgres(bins: PostgresBinaries, dir: string, settings: string[] = []): Promise<ScratchPostgres> {
-  const account = await sandboxAccount();
+  const account = await historyAccount();
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chownSync(dir, account.uid, account.gid);
   const dataDir = path.join(dir, 'data');

@@ -1,7 +1,11 @@
 /**
  * Creates the files of a new, empty cluster. initdb takes about a second on every drill, most of
  * it creating a thousand small files; copying a pristine cluster that initdb made once (per server
- * version and account) does the same in a fraction of that.
+ * version) does the same in a fraction of that.
+ *
+ * The template belongs to the worker's account, not to any sandbox's: a worker running as root
+ * has initdb make it as a sandbox account (PostgreSQL refuses root), then takes it over, so no
+ * sandbox can change what the next drill's cluster starts from.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -22,19 +26,24 @@ export interface ClusterOwner {
 /** Fills the empty `dataDir` with a new cluster owned by `owner`. */
 export async function createClusterFiles(dataDir: string, owner: ClusterOwner, bins: PostgresBinaries, run: ToolOptions): Promise<void> {
   const template = await ensureTemplate(owner, bins, run);
-  // cp -a as the owner keeps the 0700 modes PostgreSQL insists on, and the owner's ownership.
-  await runToolOrThrow('cp', ['-a', `${template}/.`, dataDir], run);
+  // cp -a keeps the 0700 modes PostgreSQL insists on; the copy then becomes the sandbox's.
+  if (workerUid() === owner.uid) {
+    await runToolOrThrow('cp', ['-a', `${template}/.`, dataDir], run);
+  } else {
+    await runToolOrThrow('cp', ['-a', `${template}/.`, dataDir], { ...run, uid: undefined, gid: undefined });
+    await runToolOrThrow('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { ...run, uid: undefined, gid: undefined });
+  }
 }
 
 /** Forgets the template, e.g. after a server copied from it failed to start. */
-export async function discardTemplate(owner: ClusterOwner, bins: PostgresBinaries): Promise<void> {
-  await fs.rm(templatePath(owner, bins), { recursive: true, force: true });
+export async function discardTemplate(bins: PostgresBinaries): Promise<void> {
+  await fs.rm(templatePath(bins), { recursive: true, force: true });
 }
 
 async function ensureTemplate(owner: ClusterOwner, bins: PostgresBinaries, run: ToolOptions): Promise<string> {
-  const template = templatePath(owner, bins);
+  const template = templatePath(bins);
   const dataDir = path.join(template, 'data');
-  if (await isTrustworthy(template, owner)) {
+  if (await isTrustworthy(template)) {
     try {
       await fs.access(path.join(dataDir, 'PG_VERSION'));
       return dataDir;
@@ -48,26 +57,34 @@ async function ensureTemplate(owner: ClusterOwner, bins: PostgresBinaries, run: 
   await fs.chown(staging, owner.uid, owner.gid);
   try {
     await runToolOrThrow(bins.path('initdb'), ['-D', path.join(staging, 'data'), ...INITDB_OPTIONS], run);
+    if (workerUid() !== owner.uid) {
+      await runToolOrThrow('chown', ['-R', `${workerUid()}:${process.getgid?.() ?? 0}`, staging], { ...run, uid: undefined, gid: undefined });
+    }
     await fs.rename(staging, template);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true });
     // Another provisioning made the template at the same moment: use theirs.
-    if (!(await isTrustworthy(template, owner))) throw err;
+    if (!(await isTrustworthy(template))) throw err;
   }
   return dataDir;
 }
 
-/** The temp dir is shared: only a directory this account owns, private, and not a link will do. */
-async function isTrustworthy(template: string, owner: ClusterOwner): Promise<boolean> {
+/** The temp dir is shared: only a directory the worker's account owns, private, and not a link will do. */
+async function isTrustworthy(template: string): Promise<boolean> {
   try {
     const stat = await fs.lstat(template);
-    return stat.isDirectory() && stat.uid === owner.uid && (stat.mode & 0o077) === 0;
+    return stat.isDirectory() && stat.uid === workerUid() && (stat.mode & 0o077) === 0;
   } catch {
     return false;
   }
 }
 
-function templatePath(owner: ClusterOwner, bins: PostgresBinaries): string {
-  const key = createHash('sha256').update([bins.binDir, bins.version, owner.uid, ...INITDB_OPTIONS].join('\0')).digest('hex').slice(0, 16);
+function workerUid(): number {
+  return process.getuid?.() ?? 0;
+}
+
+/** Where the template of `bins`'s version lives (the shared temp dir, keyed by version and worker account). */
+export function templatePath(bins: PostgresBinaries): string {
+  const key = createHash('sha256').update([bins.binDir, bins.version, workerUid(), ...INITDB_OPTIONS].join('\0')).digest('hex').slice(0, 16);
   return path.join(os.tmpdir(), `${TEMPLATE_PREFIX}${key}`);
 }

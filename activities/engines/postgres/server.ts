@@ -49,7 +49,7 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
   const settings = { ...THROWAWAY_SERVER_SETTINGS, unix_socket_directories: sandbox.socketDir };
   const launched = await launchPostgres(sandbox, bins, settings, { timeoutSeconds: START_TIMEOUT_SECONDS, env: sandboxEnv() });
   if (!launched.started) {
-    await discardTemplate(sandbox, bins);
+    await discardTemplate(bins);
     const log = (await serverLog(sandbox)).trim().split('\n').slice(-5).join(' | ');
     throw new Error(`PostgreSQL sandbox server did not start: ${log || launched.detail}`);
   }
