@@ -1,60 +1,37 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
-import { PROJECT_ROOT } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { FIXTURE_TABLES } from '../support/fixtures.js';
 import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
+import { WorkerProcesses } from '../support/worker-processes.js';
 
 let env: DrillTestEnv;
-const workers: ChildProcess[] = [];
+let workers: WorkerProcesses;
 
 beforeAll(async () => {
   env = await createDrillTestEnv('crash', { inProcessWorker: false });
+  workers = new WorkerProcesses(env);
 });
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await workers?.killAll();
   await env?.close();
 });
 
-/** The real worker entry point, as `npm start` runs it, with its output kept for diagnosis. */
-function startWorkerProcess(logName: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  const log = fs.openSync(path.join(env.scratchDir, `${env.name}-${logName}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.temporalAddress,
-      DATABASE_URL: env.databaseUrl,
-      RESTORE_DRILL_TASK_QUEUE: env.taskQueue,
-      RESTORE_DRILL_WORKER_ID: env.workerId,
-      RESTORE_DRILL_SANDBOX_DIR: env.sandboxRoot,
-      ...extraEnv,
-    },
-    stdio: ['ignore', log, log],
-  });
-  fs.closeSync(log);
-  workers.push(child);
-  return child;
-}
-
 it('a worker killed mid-restore is replaced and the drill still reaches a verdict, with nothing left behind', async () => {
-  const first = startWorkerProcess('first');
+  const first = workers.start('first');
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 5)));
   await eventually('the restore to be running', async () => (await handle.query(progressQuery)).step === 'restore', 60_000);
   await new Promise((r) => setTimeout(r, 1500));
 
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await workers.kill(first);
   const sandboxesAfterKill = sandboxLeftovers(env.sandboxRoot).filter((l) => l.startsWith('directory'));
   expect(sandboxesAfterKill).toHaveLength(1);
 
-  startWorkerProcess('second');
+  workers.start('second');
   const result: DrillResult = await handle.result();
 
   expect(result.outcome).toBe('passed');
@@ -74,12 +51,8 @@ it('a worker killed mid-restore is replaced and the drill still reaches a verdic
 
 it('a worker asked to stop (SIGTERM) lets the restore under way finish first, so no attempt is lost', async () => {
   // Only the draining worker may pick the drill up: the earlier test's workers go first.
-  for (const worker of workers) {
-    if (worker.exitCode !== null || worker.signalCode !== null) continue;
-    worker.kill('SIGKILL');
-    await new Promise((resolve) => worker.once('exit', resolve));
-  }
-  const first = startWorkerProcess('draining', { RESTORE_DRILL_SHUTDOWN_GRACE: '60s' });
+  await workers.killAll();
+  const first = workers.start('draining', { RESTORE_DRILL_SHUTDOWN_GRACE: '60s' });
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
   // Bytes read prove the draining worker holds the restore: a task still on its way to a worker
   // that stops polling is another matter (it waits out the heartbeat timeout, then is retried).
@@ -89,7 +62,7 @@ it('a worker asked to stop (SIGTERM) lets the restore under way finish first, so
   }, 60_000);
   first.kill('SIGTERM');
   // The next steps need a worker: the replacement starts while the first drains.
-  startWorkerProcess('after-drain');
+  workers.start('after-drain');
   const code = await new Promise<number | null>((resolve) => first.once('exit', (exitCode) => resolve(exitCode)));
   expect(code).toBe(0);
   const result: DrillResult = await handle.result();
@@ -110,23 +83,15 @@ async function restoreAttemptRunning(handle: WorkflowHandle, attempt: number): P
   await new Promise((r) => setTimeout(r, 1000));
 }
 
-async function killAll(): Promise<void> {
-  for (const worker of workers) {
-    if (worker.exitCode !== null || worker.signalCode !== null) continue;
-    worker.kill('SIGKILL');
-    await new Promise((resolve) => worker.once('exit', resolve));
-  }
-}
-
 it('workers killed again and again during a restore do not use the drill up: it passes once one stays up', async () => {
-  await killAll();
+  await workers.killAll();
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
   for (let attempt = 1; attempt <= 3; attempt++) {
-    startWorkerProcess(`killed-${attempt}`);
+    workers.start(`killed-${attempt}`);
     await restoreAttemptRunning(handle, attempt);
-    await killAll();
+    await workers.killAll();
   }
-  startWorkerProcess('stays-up');
+  workers.start('stays-up');
   const result: DrillResult = await handle.result();
   expect(result.outcome).toBe('passed');
   const started = (await handle.fetchHistory()).events?.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt === 4) ?? [];
@@ -135,13 +100,13 @@ it('workers killed again and again during a restore do not use the drill up: it 
 }, 240_000);
 
 it('workers lost for longer than the budget end the drill as error saying so, with the sandbox gone', async () => {
-  await killAll();
+  await workers.killAll();
   const budget = { RESTORE_DRILL_LOST_WORKER_BUDGET: '5s' };
-  startWorkerProcess('lost-once', budget);
+  workers.start('lost-once', budget);
   const handle = await env.startDrill(postgresRequest(slowPlainDump(env, 4)));
   await restoreAttemptRunning(handle, 1);
-  await killAll();
-  startWorkerProcess('over-budget', budget);
+  await workers.killAll();
+  workers.start('over-budget', budget);
   const result = await awaitDrillResult(handle.result());
   expect(result.outcome).toBe('error');
   expect(result.failedStep).toBe('restore');
