@@ -15,7 +15,8 @@ export type Credential =
   | { kind: 'ssh-key'; privateKey: string; passphrase?: string; /** "SHA256:…" as ssh-keygen -lf prints it; required to connect. */ hostFingerprint?: string }
   | { kind: 'pgp-key'; /** ASCII-armored private key. */ privateKey: string; passphrase?: string }
   | { kind: 'age-identity'; /** One or more AGE-SECRET-KEY-1… lines. */ identity: string }
-  | { kind: 'aws'; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; roleArn?: string; region?: string }
+  /** `buckets`: the only S3 buckets it may be used for; any bucket a plan names when absent. */
+  | { kind: 'aws'; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; roleArn?: string; region?: string; buckets?: string[] }
   /** `origins`: where it may be sent ("https://backups.example.com"); anywhere the source's URL points when absent. */
   | { kind: 'http'; username?: string; password?: string; headers?: Record<string, string>; origins?: string[] }
   | { kind: 'smtp'; username: string; password: string }

@@ -65,7 +65,7 @@ export async function resolveSourceCredential(uri: string, name: string, context
 }
 
 /** Non-secret fields: names, places and fingerprints that messages may show. */
-const PUBLIC_FIELDS = new Set(['kind', 'username', 'region', 'roleArn', 'hostFingerprint']);
+const PUBLIC_FIELDS = new Set(['kind', 'username', 'region', 'roleArn', 'hostFingerprint', 'origins', 'buckets']);
 /** Shorter values are not redacted: they would blank ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 

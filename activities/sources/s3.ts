@@ -50,7 +50,7 @@ export const s3Source: BackupSource = {
 
   async locate(request: LocateRequest): Promise<SourceObject> {
     const { bucket, key } = parseS3Uri(request.uri);
-    const client = await s3Client(request.credential);
+    const client = await s3Client(request.credential, bucket);
     try {
       const chosenKey = request.latest !== undefined || key === '' || key.endsWith('/') ? await newestKey(client, bucket, key, request.latest, request.signal) : key;
       const head = await client
@@ -89,7 +89,7 @@ export const s3Source: BackupSource = {
       sizeBytes: object.sizeBytes,
       signal: request.signal,
       async openAt(offset, signal) {
-        client ??= await s3Client(request.credential);
+        client ??= await s3Client(request.credential, bucket);
         try {
           const response = await client.send(
             new GetObjectCommand({
@@ -206,8 +206,11 @@ function translate(err: unknown, bucket: string, key: string): unknown {
   return err;
 }
 
-async function s3Client(credential: Credential | undefined): Promise<S3Client> {
+async function s3Client(credential: Credential | undefined, bucket: string): Promise<S3Client> {
   if (credential && credential.kind !== 'aws') throw invalidRequest(`S3 sources need an "aws" credential, got a "${credential.kind}" credential`);
+  if (credential?.buckets && !credential.buckets.includes(bucket)) {
+    throw invalidRequest(`the aws credential may be used for bucket(s) ${credential.buckets.join(', ')} only, and this source is in bucket "${bucket}": point the plan at one of those, or add the bucket to the credential's "buckets"`);
+  }
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
   const region = credential?.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
   const config: S3ClientConfig = {

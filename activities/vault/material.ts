@@ -173,7 +173,7 @@ async function ageIdentities(text: string): Promise<string[]> {
 function awsCredential(text: string): Credential {
   const trimmed = text.trim();
   const fields = trimmed.startsWith('{') ? awsJson(trimmed) : awsIni(trimmed);
-  const { accessKeyId, secretAccessKey, sessionToken, roleArn, region } = fields;
+  const { accessKeyId, secretAccessKey, sessionToken, roleArn, region, buckets } = fields;
   if (!roleArn && !(accessKeyId && secretAccessKey)) {
     throw invalid('aws', 'needs an access key pair ({"accessKeyId", "secretAccessKey", "sessionToken"?, "region"?}) or a role ({"roleArn", "region"?}), as JSON or an AWS credentials file [default] section');
   }
@@ -188,10 +188,20 @@ function awsCredential(text: string): Credential {
     ...(sessionToken ? { sessionToken } : {}),
     ...(roleArn ? { roleArn } : {}),
     ...(region ? { region } : {}),
+    ...(buckets ? { buckets } : {}),
   };
 }
 
-type AwsFields = Partial<Record<'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'roleArn' | 'region', string>>;
+type AwsFields = Partial<Record<'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'roleArn' | 'region', string>> & { buckets?: string[] };
+
+/** `"buckets": ["acme-backups"]`: the only buckets the credential may be used for. */
+function awsBuckets(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) throw invalid('aws', '"buckets" must be a non-empty list of bucket names like "acme-backups"');
+  for (const name of value as string[]) {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw invalid('aws', `"${name.slice(0, 80)}" in "buckets" is not an S3 bucket name (3–63 lower-case letters, digits, dots and hyphens)`);
+  }
+  return value as string[];
+}
 
 function awsJson(text: string): AwsFields {
   const json = jsonObject(text, 'aws', '{"accessKeyId": "…", "secretAccessKey": "…"}');
@@ -202,7 +212,8 @@ function awsJson(text: string): AwsFields {
     if (typeof value !== 'string') throw invalid('aws', `"${field}" must be a string`);
     out[field] = value.trim();
   }
-  const unknown = Object.keys(json).filter((k) => !['accessKeyId', 'secretAccessKey', 'sessionToken', 'roleArn', 'region'].includes(k));
+  if (json.buckets !== undefined) out.buckets = awsBuckets(json.buckets);
+  const unknown = Object.keys(json).filter((k) => !['accessKeyId', 'secretAccessKey', 'sessionToken', 'roleArn', 'region', 'buckets'].includes(k));
   if (unknown.length) throw invalid('aws', `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
   return out;
 }
@@ -304,7 +315,7 @@ export async function fingerprintOf(credential: Credential): Promise<string | nu
     }
     case 'aws': {
       const parts = [credential.accessKeyId ? maskAccessKeyId(credential.accessKeyId) : undefined, credential.roleArn].filter(Boolean);
-      return parts.join(' → ');
+      return parts.join(' → ') + (credential.buckets ? `; only for ${credential.buckets.join(', ')}` : '');
     }
     case 'http':
       return [

@@ -154,6 +154,18 @@ describe('s3 source (moto)', () => {
     expect((await s3Source.locate({ uri: 's3://backups/daily', latest: '*.dump', signal })).uri).toBe('s3://backups/daily/a-2024-01-02.dump');
   });
 
+  it('uses a credential pinned to buckets only for them: another bucket is refused before any request', async () => {
+    const pinned: Credential = { kind: 'aws', accessKeyId: 'AKIATESTINGPINNED01', secretAccessKey: 'testing-secret', buckets: ['backups'] };
+    expect((await s3Source.locate({ uri: 's3://backups/side/app.dump', credential: pinned, signal })).sizeBytes).toBe(small.length);
+    const elsewhere = await failureOf(s3Source.locate({ uri: 's3://someone-elses-bucket/app.dump', credential: pinned, signal }));
+    expect(elsewhere.type).toBe(INVALID_REQUEST);
+    expect(elsewhere.message).toBe('the aws credential may be used for bucket(s) backups only, and this source is in bucket "someone-elses-bucket": point the plan at one of those, or add the bucket to the credential\'s "buckets"');
+    const parsed = await parseMaterial('aws', JSON.stringify({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', buckets: ['acme-backups', 'acme.archive'] }));
+    expect(parsed.credential).toMatchObject({ kind: 'aws', buckets: ['acme-backups', 'acme.archive'] });
+    expect(parsed.fingerprint).toMatch(/; only for acme-backups, acme\.archive$/);
+    await expect(parseMaterial('aws', JSON.stringify({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x'.repeat(40), buckets: ['Not_A_Bucket'] }))).rejects.toThrow(/"Not_A_Bucket" in "buckets" is not an S3 bucket name/);
+  });
+
   it('a trailing slash without a glob means the newest object directly under the prefix', async () => {
     expect((await s3Source.locate({ uri: 's3://backups/daily/', signal })).uri).toBe('s3://backups/daily/zz-newest.txt');
   });
