@@ -16,3 +16,11 @@ export function invalidRequest(message: string): ApplicationFailure {
 export function sandboxCannotRestore(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: SANDBOX_CANNOT_RESTORE, message, nonRetryable: true });
 }
+
+/**
+ * The sandbox, not the backup, gave way (its disk filled, it ran out of memory, its server died):
+ * a plain Error, so Temporal retries the step; when retries run out the drill ends as `error`.
+ */
+export function sandboxFault(message: string): Error {
+  return new Error(`the sandbox failed under the restore, not the backup: ${message} (give the sandbox more disk or memory, see RESTORE_DRILL_SANDBOX_DIR)`);
+}

@@ -74,6 +74,8 @@ export interface JailOptions {
    * files: the mount view, not the account, is what confines it.
    */
   asWorker?: boolean;
+  /** Where the command starts inside the jail (a mounted directory); the sandbox directory, or / without it. */
+  cwd?: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function jailed(sandbox: SandboxHandle, command: string, args: stri
   for (const dir of (options.readOnly ?? []).filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
   const lifetime = options.outliveWorker ? [] : ['--die-with-parent'];
   const base = options.asWorker && process.getuid?.() === 0 ? baseArguments(ROOT_NAMESPACES) : baseArguments();
-  return { command: bwrap, args: [...base, ...lifetime, ...mounts, '--chdir', writableSandbox ? sandbox.dir : '/', '--', command, ...args], jailed: true };
+  return { command: bwrap, args: [...base, ...lifetime, ...mounts, '--chdir', options.cwd ?? (writableSandbox ? sandbox.dir : '/'), '--', command, ...args], jailed: true };
 }
 
 /**

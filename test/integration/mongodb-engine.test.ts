@@ -17,6 +17,7 @@ import type { BackupRef, SandboxHandle } from '../../core/drill.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { MONGO_FIXTURE_COLLECTIONS, MONGO_FIXTURE_FILES, MONGO_NEWEST_CUSTOMER } from '../support/mongo-fixtures.js';
 import { localContent } from '../../activities/backup-content.js';
+import { sandboxLeftovers } from '../support/drill-env.js';
 
 const engine = mongodbEngine();
 const ferretdb = findMongoBinaries().server.kind === 'ferretdb';
@@ -29,7 +30,7 @@ beforeAll(() => {
   fs.mkdirSync(root, { mode: 0o755 });
 });
 afterAll(() => {
-  expect(fs.readdirSync(root)).toEqual([]);
+  expect(sandboxLeftovers(root)).toEqual([]);
 });
 
 const fixture = (name: string) => path.join(fixturesDir, name);

@@ -3,13 +3,16 @@
  * dump directory with mongorestore, without --stopOnError so that every failed document is
  * reported, then judges mongorestore's own report.
  */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
-import { backupRejected, sandboxCannotRestore } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore, sandboxFault } from '../../failures.js';
 import { readDumpDirectory } from './dump-directory.js';
 import { describeLimitation, findMetadataLimitation, LimitationScanner, WAY_OUT } from './ferretdb-limits.js';
 import { watchReadProgress } from '../../proc-io.js';
+import { jailed } from '../../sandboxes/jail.js';
 import { describeExit, runTool, type ToolRun } from '../../process.js';
 import { ByteCounter } from '../../streams.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
@@ -99,7 +102,10 @@ async function restoreArchive(request: RestoreRequest, mongorestore: string, arg
   const input = stages.length === 2 ? counter : (stages.at(-1) as Readable);
   pipeline(stages as unknown as [Readable, ...NodeJS.ReadWriteStream[]], () => {});
   try {
-    const run = await runTool(mongorestore, [...args, '--archive'], {
+    // Jailed as the sandbox account: it reads stdin and talks to the sandbox's socket, nothing else.
+    const tool = await jailed(request.sandbox, mongorestore, [...args, '--archive'], { readOnly: [toolsRoot(mongorestore)], writableSandbox: false, cwd: request.sandbox.socketDir });
+    const run = await runTool(tool.command, tool.args, {
+      name: 'mongorestore',
       env: toolEnv(),
       stdin: input,
       signal: stop.signal,
@@ -119,6 +125,11 @@ async function restoreArchive(request: RestoreRequest, mongorestore: string, arg
   } finally {
     request.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The folder a tool binary lives in, for the jail to show read-only. */
+function toolsRoot(tool: string): string {
+  return path.dirname(realpathSync(tool));
 }
 
 function gzipFailure(error: NodeJS.ErrnoException, plainBytes: number): Error {
@@ -141,6 +152,8 @@ async function restoreDirectory(request: RestoreRequest, mongorestore: string, a
   const total = request.content.sizeBytes;
   const progress = watchReadProgress(total, request.onProgress);
   try {
+    // Not jailed: as root the jail drops the right to connect to the sandbox account's socket, and
+    // mongorestore only loads BSON (it runs nothing a dump says).
     const run = await runTool(mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${request.content.directory}`], {
       env: toolEnv(),
       signal: request.signal,
@@ -163,6 +176,9 @@ interface RestoreError {
   message: string;
 }
 
+/** The sandbox's disk or memory gave out (mongod's ENOSPC, FerretDB's SQLite "disk is full"), not the backup. */
+const SANDBOX_FAULT = /No space left on device|disk is full|\bENOSPC\b|out of memory|Cannot allocate memory/i;
+
 function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, format: MongoDump['format']): Check {
   if (run.signal) throw new Error(`mongorestore stopped (${describeExit(run)})`);
   const allowed = allowedErrors.map((source) => new RegExp(source));
@@ -177,6 +193,8 @@ function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, forma
   const failedDocuments = summary ? Number(summary[2]) : 0;
   const harmless = errors.filter((e) => allowed.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
+  const fault = genuine.find((e) => SANDBOX_FAULT.test(e.message))?.message ?? run.stderrTail.find((line) => SANDBOX_FAULT.test(line));
+  if (fault) throw sandboxFault(fault);
   const fatal = genuine.find((e) => e.fatal);
   if (fatal) throw classifyFatal(fatal.message, restored, format, ferretdb);
   if (genuine.length > 0) {

@@ -4,19 +4,22 @@
  * private socket directory only, no TCP listener, no telemetry, no debug HTTP endpoint.
  */
 import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
+import { jailed, jailInitPid } from '../../sandboxes/jail.js';
 import { findMongoBinaries, type MongoBinaries } from './binaries.js';
 import { mongoSocket, mongoUri } from './client.js';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
-const pidFile = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mongo-server.pid');
-const serverLog = (sandbox: SandboxHandle) => path.join(sandbox.dir, 'mongo-server.log');
+// In the worker's own work dir: the sandbox account can neither forge the pids nor plant a link for the log.
+const pidFile = (sandbox: SandboxHandle) => path.join(sandbox.workDir, 'mongo-server.pid');
+const serverLog = (sandbox: SandboxHandle) => path.join(sandbox.workDir, 'mongo-server.log');
 
 /** The argument that identifies this sandbox's server process in /proc (checked before killing). */
 function identifyingArgument(kind: MongoBinaries['server']['kind'], sandbox: SandboxHandle): string {
@@ -49,13 +52,18 @@ function serverArgs(kind: MongoBinaries['server']['kind'], sandbox: SandboxHandl
   ];
 }
 
+/**
+ * Starts the server jailed where the host allows (../../sandboxes/jail.ts), like PostgreSQL's: it
+ * outlives a worker restart, and the jail's pids (its bwrap and its init) are what stop it.
+ */
 export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
   const { server } = findMongoBinaries();
   const logFile = serverLog(sandbox);
   const log = await fs.open(logFile, 'a', 0o600);
+  const jail = await jailed(sandbox, server.path, serverArgs(server.kind, sandbox), { readOnly: [path.dirname(realpathSync(server.path))], outliveWorker: true });
   let child;
   try {
-    child = spawn(server.path, serverArgs(server.kind, sandbox), {
+    child = spawn(jail.command, jail.args, {
       uid: sandbox.uid,
       gid: sandbox.gid,
       cwd: sandbox.dir,
@@ -69,7 +77,10 @@ export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => {});
   child.unref();
-  if (child.pid !== undefined) await fs.writeFile(pidFile(sandbox), `${child.pid}\n${server.kind}\n`, { mode: 0o600 });
+  if (child.pid !== undefined) {
+    const init = jail.jailed ? await jailInitPid(child.pid) : undefined;
+    await fs.writeFile(pidFile(sandbox), `${[child.pid, init].filter(Boolean).join(' ')}\n${server.kind}\n`, { mode: 0o600 });
+  }
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = 'no answer';
@@ -92,19 +103,24 @@ export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
   throw new Error(`${server.kind} sandbox server did not start${dead ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000}s (${lastError})`}: ${tail || 'nothing logged'}`);
 }
 
-/** Kills the server (its data is about to be deleted) after checking the pid really is it. */
+/**
+ * Kills the server (its data is about to be deleted) after checking each pid really is it: the
+ * jail's init first, which ends everything inside, then the jail (or the unjailed server).
+ */
 export async function stopMongoServer(sandbox: SandboxHandle): Promise<void> {
-  let pid: number;
+  let pids: number[];
   let kind: MongoBinaries['server']['kind'];
   try {
-    const [pidText, kindText] = (await fs.readFile(pidFile(sandbox), 'utf8')).split('\n');
-    pid = Number(pidText);
+    const [pidText = '', kindText] = (await fs.readFile(pidFile(sandbox), 'utf8')).split('\n');
+    pids = pidText.split(/\s+/).map(Number);
     kind = kindText === 'mongod' ? 'mongod' : 'ferretdb';
   } catch {
     return;
   }
-  // After a reboot the pid may belong to anything: only this sandbox's server may be signalled.
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !hasArgument(pid, identifyingArgument(kind, sandbox))) return;
-  signalProcess(pid, 'SIGKILL');
-  if (!(await waitUntilDead(pid, STOP_GRACE_MS))) throw new Error(`${kind} sandbox server (pid ${pid}) did not die after SIGKILL`);
+  // After a reboot a pid may belong to anything: only this sandbox's server may be signalled.
+  const ours = pids.filter((pid) => Number.isInteger(pid) && pid > 0 && isAlive(pid) && hasArgument(pid, identifyingArgument(kind, sandbox))).reverse();
+  for (const pid of ours) signalProcess(pid, 'SIGKILL');
+  for (const pid of ours) {
+    if (!(await waitUntilDead(pid, STOP_GRACE_MS))) throw new Error(`${kind} sandbox server (pid ${pid}) did not die after SIGKILL`);
+  }
 }

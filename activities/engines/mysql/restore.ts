@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
-import { backupRejected, sandboxCannotRestore } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore, sandboxFault } from '../../failures.js';
 import { describeExit, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { bytesRead, headAndTail, sqlInput, stdinFor, watchProgress } from '../../sql-input.js';
 import type { RestoreRequest, RestoreSummary } from '../engine.js';
@@ -160,7 +160,7 @@ function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, 
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
   const fault = errors.find((e) => SANDBOX_FAULT.test(e.message));
   // Retried from empty databases; if it keeps happening the drill ends as `error` saying so.
-  if (fault) throw new Error(`the sandbox failed under the restore, not the backup: ${fault.message} (give the sandbox more disk or memory, see RESTORE_DRILL_SANDBOX_DIR)`);
+  if (fault) throw sandboxFault(fault.message);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];
   const harmless = errors.filter((e) => patterns.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));

@@ -15,7 +15,7 @@ import { createGunzip } from 'node:zlib';
 import type { BackupRef, Check, DumpFormat } from '../../../core/drill.js';
 import type { BackupContent } from '../../backup-content.js';
 import type { RestoreRequest as EngineRestoreRequest, RestoreSummary } from '../engine.js';
-import { backupRejected, sandboxCannotRestore } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore, sandboxFault } from '../../failures.js';
 import { watchReadProgress } from '../../proc-io.js';
 import { describeExit, isToolErrorLine, runTool, runToolOrThrow, type ToolRun } from '../../process.js';
 import { jailed } from '../../sandboxes/jail.js';
@@ -301,7 +301,7 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   const fault = errors.find((e) => SANDBOX_FAULT.test(e.message)) ?? run.errorLines.find((line) => SANDBOX_FAULT.test(line));
   if (fault) {
     // Retried from an empty database; if it keeps happening the drill ends as `error` saying so.
-    throw new Error(`the sandbox failed under the restore, not the backup: ${typeof fault === 'string' ? fault : fault.message} (give the sandbox more disk or memory, see RESTORE_DRILL_SANDBOX_DIR)`);
+    throw sandboxFault(typeof fault === 'string' ? fault : fault.message);
   }
   const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors, allowedErrors);
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
