@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -48,8 +49,8 @@ interface Backup {
 
 const log = (message: string) => console.log(`chaos: ${message}`);
 const config = loadConfig();
-const runDir = path.join(config.dataDir, 'chaos', new Date().toISOString().replace(/[:.]/g, '-'));
-fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
+// Outside the project's data folder: drills may never read backups from there.
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'restore-drill-chaos-'));
 fs.chmodSync(runDir, 0o755);
 const sandboxRoot = path.join(runDir, 'sandboxes');
 fs.mkdirSync(sandboxRoot, { mode: 0o755 });
@@ -78,12 +79,14 @@ try {
   console.log(`| ${CONCURRENT} concurrent sound drills, one worker | ${load.drills} | ${load.wrong.length} | ${load.unrecorded.length} | ${load.leftovers.length} | 0 | ${formatBytes(load.peakRss)} | ${formatDuration(load.wallMs)} |`);
   for (const line of [...chaos.wrong, ...chaos.unrecorded, ...chaos.leftovers, ...load.wrong, ...load.unrecorded, ...load.leftovers]) console.log(`  ${line}`);
   process.exitCode = [chaos, load].some((p) => p.wrong.length + p.unrecorded.length + p.leftovers.length > 0) ? 1 : 0;
+  log(process.exitCode ? `logs and backups kept in ${runDir}` : 'all counts zero');
 } finally {
   for (const worker of workers) worker.kill('SIGKILL');
   await db.end({ timeout: 5 });
   await connection.close();
   await history.stop();
   await temporal.stop();
+  if (process.exitCode === 0) fs.rmSync(runDir, { recursive: true, force: true });
 }
 
 /** Sound dumps of every engine and format, a larger PostgreSQL dataset, and dumps cut short. */
@@ -94,7 +97,7 @@ async function makeBackups(): Promise<Backup[]> {
   await makeFixtures(history.url.replace(/\/[^/]*$/, '/postgres'), dir);
   await makeMysqlFixtures(dir, sandboxRoot);
   await makeMongoFixtures(dir, sandboxRoot);
-  const dataset = await ensurePostgresDataset(path.join(config.dataDir, 'bench'), 50, await findPostgresBinaries());
+  const dataset = await ensurePostgresDataset(dir, 50, await findPostgresBinaries());
   const file = (name: string) => ({ kind: 'file' as const, path: path.join(dir, name) });
   const cut = (name: string) => {
     const target = path.join(dir, `cut-${name}`);

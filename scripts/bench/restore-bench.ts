@@ -20,8 +20,6 @@
  * versions-bench.ts) or `guards` (the plain-dump script guards against plain streaming, guards-bench.ts).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { loadConfig } from '../../core/config.js';
 import { formatBytes } from '../../core/duration.js';
 import { log } from './datasets/dataset.js';
 import { benchEngine, type PreparedBench } from './engines.js';
@@ -33,8 +31,8 @@ const SIZE_MB = Number(process.env.BENCH_SIZE_MB ?? ENGINE.defaultSizeMb);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SOURCE = process.env.BENCH_SOURCE ?? 'file';
 const SUITE = process.env.BENCH_SUITE ?? 'restore';
-const config = loadConfig();
-const benchDir = path.join(config.dataDir, 'bench');
+// Outside the project's data folder, which drills may never read backups from (file-confinement.ts).
+const benchDir = process.env.RESTORE_DRILL_BENCH_DIR || '/var/tmp/restore-drill-bench';
 
 async function main() {
   fs.mkdirSync(benchDir, { recursive: true });
