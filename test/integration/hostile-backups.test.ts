@@ -26,6 +26,8 @@ import { startScratchPostgres } from '../support/scratch-postgres.js';
 import { configuredPostgresInstallations } from '../../activities/engines/postgres/installations.js';
 import { packagedMysqlServerOrThrow } from '../../activities/engines/mysql/servers.js';
 import { postgresRequest, sandboxLeftovers, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
+import { captureOutput, decodedHistoryText } from '../support/leak-search.js';
+import type { DrillResult } from '../../core/drill.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,7 +42,19 @@ let dataKey: string;
 let siblingSecret: string;
 let sibling: SandboxHandle;
 
+let output: ReturnType<typeof captureOutput>;
+
+/** The drill's records, its decoded Temporal history and everything the worker printed so far. */
+async function everywhereItCouldLeak(result: DrillResult): Promise<string> {
+  const tables = await Promise.all(['drills', 'drill_checks', 'drill_steps', 'drill_tables'].map(async (table) => JSON.stringify(await env.query(`SELECT * FROM ${table}`))));
+  const history = await decodedHistoryText(env.client, result.drillId);
+  // The search must see what it searches: the backup's path is only in the (decoded) payloads.
+  expect(history).toContain(path.basename(result.backup!.uri));
+  return [JSON.stringify(result), ...tables, history, output.text()].join('\n');
+}
+
 beforeAll(async () => {
+  output = captureOutput();
   process.env.RESTORE_DRILL_TEST_CANARY = CANARY_ENV;
   // World-writable and world-readable: only the jail, not file modes, keeps a sandbox out of them.
   outside = fs.mkdtempSync(path.join(env.scratchDir, 'outside-'));
@@ -54,6 +68,7 @@ beforeAll(async () => {
   fs.writeFileSync(siblingSecret, CANARY_SIBLING, { mode: 0o644 });
   fs.chownSync(siblingSecret, sibling.uid, sibling.gid);
   return async () => {
+    output.stop();
     await removeLocalSandbox(sibling);
     delete process.env.RESTORE_DRILL_TEST_CANARY;
   };
@@ -100,7 +115,7 @@ describe('hostile backups are contained and reported', () => {
     expect(result.reason).toMatch(reason);
     expect(result.reason).toMatch(/which no pg_dump output does/);
     expect(fs.readdirSync(outside)).toEqual([]);
-    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks')) + JSON.stringify(await env.query('SELECT * FROM drill_steps'));
+    const record = await everywhereItCouldLeak(result);
     for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
     expect(fs.readFileSync(siblingSecret, 'utf8')).toBe(CANARY_SIBLING);
     expect(sandboxLeftovers(env.sandboxRoot).filter((dir) => !dir.includes('hostile-sibling'))).toEqual([]);
@@ -111,8 +126,8 @@ describe('hostile backups are contained and reported', () => {
     const result = await env.runDrill(postgresRequest(file));
     expect(result.outcome).toBe('failed');
     expect(result.reason).toMatch(/could not open file .*master\.key.*: No such file or directory/);
-    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills'));
-    for (const canary of [CANARY_DATA, CANARY_SIBLING]) expect(record).not.toContain(canary);
+    const record = await everywhereItCouldLeak(result);
+    for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
   });
 });
 
@@ -164,7 +179,7 @@ describe('hostile MySQL dumps are contained and reported', () => {
     expect(result.reason).toMatch(reason);
     expect(result.reason).toMatch(/which no mysqldump output does/);
     expect(fs.readdirSync(outside)).toEqual([]);
-    const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks'));
+    const record = await everywhereItCouldLeak(result);
     for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
   });
 
