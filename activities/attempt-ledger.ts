@@ -1,14 +1,15 @@
 /**
  * How often a sandbox step (restore, inspect, verify) may start again, decided by why the last
  * attempt ended rather than by Temporal's attempt count:
- * - an attempt whose worker was lost (killed, out of memory, hung: it never recorded an end) is
- *   an infrastructure fault, retried for RESTORE_DRILL_LOST_WORKER_BUDGET after the first loss,
- *   however many workers die in that time;
+ * - an attempt whose worker was lost (killed, out of memory, hung, timed out: it never recorded
+ *   an end) is an infrastructure fault, retried for RESTORE_DRILL_LOST_WORKER_BUDGET after the
+ *   first loss was noticed, however many workers die in that time;
  * - a fault the step itself hit (a full disk, a server that crashed under it) is retried at most
  *   MAX_FAULTS times in all, since it is likely to happen again.
  * The ledger lives in the sandbox's work dir (the worker's, hidden from the jail), so it survives
  * the worker and goes with the sandbox.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -24,49 +25,65 @@ interface AttemptEntry {
   attempt: number;
   startedAt: string;
   end?: 'done' | 'fault' | 'cancelled';
+  /** When a later attempt first found this one unfinished: its worker was lost by then. */
+  lostNoticedAt?: string;
 }
 
 export async function withAttemptLedger<T>(sandbox: SandboxHandle, step: StepName, run: () => Promise<T>): Promise<T> {
   const file = path.join(sandbox.workDir, `attempts-${step}.json`);
+  const ctx = Context.current();
+  const attempt = ctx.info.attempt;
+  const now = new Date().toISOString();
   const entries = await readEntries(file);
-  const lost = entries.filter((entry) => entry.end === undefined);
-  const budgetMs = parseDurationSeconds(loadConfig().lostWorkerBudget) * 1000;
-  if (lost.length > 0 && Date.now() - Date.parse(lost[0]!.startedAt) > budgetMs) {
+  const lost = entries.filter((entry) => entry.end === undefined && entry.attempt !== attempt);
+  for (const entry of lost) entry.lostNoticedAt ??= now;
+  // From when the loss was seen, not when the lost attempt started: a restore may run for hours first.
+  const firstNoticed = Math.min(...lost.map((entry) => Date.parse(entry.lostNoticedAt!)));
+  const budget = loadConfig().lostWorkerBudget;
+  if (lost.length > 0 && Date.now() - firstNoticed > parseDurationSeconds(budget) * 1000) {
     throw ApplicationFailure.create({
       type: WORKERS_LOST,
       nonRetryable: true,
       message:
-        `the ${step} was started ${entries.length + 1} times and the worker running it was lost ${lost.length} time(s) over ${formatDuration(Date.now() - Date.parse(lost[0]!.startedAt))} ` +
-        `(killed, out of memory or hung), longer than RESTORE_DRILL_LOST_WORKER_BUDGET=${loadConfig().lostWorkerBudget}: check the worker's log and the host's OOM killer`,
+        `the ${step} was started ${entries.length + 1} times and the worker running it was lost ${lost.length} time(s) over ${formatDuration(Date.now() - firstNoticed)} ` +
+        `(killed, out of memory or hung), longer than RESTORE_DRILL_LOST_WORKER_BUDGET=${budget}: check the worker's log and the host's OOM killer`,
     });
   }
-  const entry: AttemptEntry = { attempt: Context.current().info.attempt, startedAt: new Date().toISOString() };
-  entries.push(entry);
-  await writeEntries(file, entries);
+  await writeEntries(file, [...entries.filter((entry) => entry.attempt !== attempt), { attempt, startedAt: now }]);
 
-  const settle = async (end: AttemptEntry['end']) => {
-    entry.end = end;
-    await writeEntries(file, entries).catch(() => {});
-  };
   try {
     const result = await run();
-    await settle('done');
+    await settle(file, attempt, 'done');
     return result;
   } catch (err) {
-    if (Context.current().cancellationSignal.aborted) {
-      await settle('cancelled');
+    if (ctx.cancellationSignal.aborted) {
+      // Only a cancellation the workflow asked for ends the attempt; a timeout or a shutdown
+      // leaves it unfinished, which the next attempt counts as a lost worker.
+      if (ctx.cancellationDetails?.cancelRequested) await settle(file, attempt, 'cancelled');
       throw err;
     }
     if (err instanceof ApplicationFailure && err.nonRetryable) {
-      await settle('done');
+      await settle(file, attempt, 'done');
       throw err;
     }
-    await settle('fault');
-    const faults = entries.filter((e) => e.end === 'fault').length;
+    const faults = await settle(file, attempt, 'fault');
     if (faults < MAX_FAULTS) throw err;
     // The same message: it names the fault; only the retrying stops.
     throw ApplicationFailure.create({ type: (err as Error).name || 'Error', message: (err as Error).message, nonRetryable: true, cause: err as Error });
   }
+}
+
+/**
+ * Records how this attempt ended, re-reading the ledger first (an attempt that outlived its
+ * worker may have written since); returns how many attempts ended in a fault.
+ */
+async function settle(file: string, attempt: number, end: NonNullable<AttemptEntry['end']>): Promise<number> {
+  const entries = await readEntries(file).catch(() => [] as AttemptEntry[]);
+  const own = entries.find((entry) => entry.attempt === attempt);
+  if (own) own.end = end;
+  else entries.push({ attempt, startedAt: new Date().toISOString(), end });
+  await writeEntries(file, entries).catch(() => {});
+  return entries.filter((entry) => entry.end === 'fault').length;
 }
 
 async function readEntries(file: string): Promise<AttemptEntry[]> {
@@ -84,6 +101,8 @@ async function readEntries(file: string): Promise<AttemptEntry[]> {
 }
 
 async function writeEntries(file: string, entries: AttemptEntry[]): Promise<void> {
-  await fs.writeFile(`${file}.tmp`, JSON.stringify(entries), { mode: 0o600 });
-  await fs.rename(`${file}.tmp`, file);
+  // A temporary file of its own: two attempts (one outliving its worker) may write at once.
+  const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(entries), { mode: 0o600 });
+  await fs.rename(temporary, file);
 }

@@ -33,8 +33,14 @@ export async function reapOrphanedSandboxes(options: SandboxReaperOptions): Prom
     // A running drill's sandbox is never touched, however old: its TTL only decides when Temporal cannot say.
     const drill = await drillStatus(options.client, sandbox);
     if (drill === 'running' || (drill === 'unknown' && !expired)) continue;
-    await engines[sandbox.engine].stopServer(sandbox);
-    await removeLocalSandbox(sandbox);
+    try {
+      await engines[sandbox.engine].stopServer(sandbox);
+      await removeLocalSandbox(sandbox);
+    } catch (err) {
+      // One sandbox that resists must not keep the others (and their slots) from being reaped.
+      options.log?.(`reaper: could not destroy the sandbox of drill ${sandbox.drillId} in ${sandbox.dir}: ${(err as Error).message}`);
+      continue;
+    }
     reaped.push(sandbox.drillId);
     options.log?.(`reaper: destroyed the sandbox of drill ${sandbox.drillId} (${drill === 'gone' ? 'drill no longer running' : 'expired, and Temporal cannot say whether its drill runs'})`);
   }

@@ -17,8 +17,10 @@ const execFileAsync = promisify(execFile);
 
 export const SANDBOX_ACCOUNT_PREFIX = 'rd-sandbox-';
 export const HISTORY_ACCOUNT_NAME = 'rd-history';
-/** useradd's "username already in use": another process created it first. */
+export const TEMPLATE_ACCOUNT_NAME = 'rd-template';
+/** useradd's "username already in use" and "cannot lock /etc/passwd": another process is creating it. */
 const USERADD_EXISTS = 9;
+const USERADD_LOCKED = 10;
 
 export interface SandboxAccount {
   uid: number;
@@ -47,9 +49,15 @@ export async function historyAccount(): Promise<SandboxAccount> {
   return ensureSystemAccount(HISTORY_ACCOUNT_NAME, 'Restore Drill history database');
 }
 
-/** Creates the history account and the first `slots` sandbox accounts that are missing; what setup runs. */
+/** The account initdb makes the pristine cluster template as (PostgreSQL refuses root): none of the sandboxes'. */
+export async function templateAccount(): Promise<SandboxAccount> {
+  if (!runsAsRoot()) return workerAccount();
+  return ensureSystemAccount(TEMPLATE_ACCOUNT_NAME, 'Restore Drill cluster templates');
+}
+
+/** Creates the history and template accounts and the first `slots` sandbox accounts that are missing; what setup runs. */
 export async function ensureAccounts(slots: number): Promise<SandboxAccount[]> {
-  const accounts = [await historyAccount()];
+  const accounts = [await historyAccount(), await templateAccount()];
   for (let slot = 1; slot <= slots; slot++) accounts.push(await sandboxSlotAccount(slot));
   return accounts;
 }
@@ -69,6 +77,10 @@ async function ensureSystemAccount(name: string, comment: string): Promise<Sandb
     await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--comment', comment, name]);
   } catch (err) {
     const failure = err as { code?: number | string; stderr?: string; message: string };
+    if (failure.code === USERADD_LOCKED) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return ensureSystemAccount(name, comment);
+    }
     if (failure.code !== USERADD_EXISTS) {
       const reason = failure.code === 'ENOENT' ? 'useradd is not installed (Debian: passwd)' : (failure.stderr || failure.message).trim();
       throw new Error(`could not create the system account "${name}" sandboxes run as when the worker is root: ${reason}`);

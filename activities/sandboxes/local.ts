@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
-import { claimSandboxLeases, releaseSandboxLeases } from './slots.js';
+import { claimSandboxLeases, holdsSandboxLeases, releaseSandboxLeases } from './slots.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
 const SANDBOX_MARKER_FILE = 'sandbox.json';
@@ -60,15 +60,18 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
   // Named before it exists: the leases are claimed first, so no directory appears beyond the limit.
   const dir = path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-${randomBytes(4).toString('hex')}`);
   const leases = await claimSandboxLeases(rootDir, dir, options.maxSandboxes);
-  try {
-    await fs.mkdir(dir, { mode: 0o700 });
-  } catch (err) {
-    await releaseSandboxLeases({ dir, slot: leases.slot, accountSlot: leases.accountSlot });
-    throw err;
-  }
   const { account, slot, accountSlot } = leases;
   const nestedSocketDir = path.join(dir, 'socket');
-  const socketDir = nestedSocketDir.length + SOCKET_FILE_LENGTH <= MAX_SOCKET_PATH ? nestedSocketDir : await fs.mkdtemp(path.join(os.tmpdir(), SHORT_SOCKET_PREFIX));
+  let socketDir = nestedSocketDir;
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+    if (!(await holdsSandboxLeases(rootDir, dir, leases))) throw new Error(`the sandbox ${dir} lost its slot while it was being made (the worker stalled): provisioning tries again`);
+    if (nestedSocketDir.length + SOCKET_FILE_LENGTH > MAX_SOCKET_PATH) socketDir = await fs.mkdtemp(path.join(os.tmpdir(), SHORT_SOCKET_PREFIX));
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    await releaseSandboxLeases({ dir, slot, accountSlot });
+    throw err;
+  }
   const handle: SandboxHandle = {
     kind: 'local',
     drillId,
@@ -115,13 +118,13 @@ export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
   if (!path.basename(handle.dir).startsWith(SANDBOX_DIR_PREFIX)) {
     throw new Error(`refusing to delete ${handle.dir}: not a sandbox directory`);
   }
-  // Before the files: a claim whose directory is gone counts as free (see slots.ts).
-  await releaseSandboxLeases(handle);
   if (!handle.socketDir.startsWith(handle.dir + path.sep)) {
     if (!path.basename(handle.socketDir).startsWith(SHORT_SOCKET_PREFIX)) throw new Error(`refusing to delete ${handle.socketDir}: not a sandbox socket directory`);
     await fs.rm(handle.socketDir, { recursive: true, force: true });
   }
   await fs.rm(handle.dir, { recursive: true, force: true, maxRetries: 3 });
+  // After the files: the next holder of the slot's account must find nothing of this sandbox.
+  await releaseSandboxLeases(handle);
 }
 
 /** What every sandbox directory says about itself, so it can be found and destroyed by drill id. */

@@ -9,23 +9,30 @@
  *   accounts.ts), so two sandboxes alive at the same time never share an account, whichever
  *   worker or root they belong to.
  *
- * A claim is created just before its directory and removed before it, so a claim whose directory
- * has been gone for a minute (a crash, a removed folder) is free to take again.
+ * A claim is created just before its directory and removed after it, so a claim whose directory
+ * is gone and which is over a minute old (a crash, a removed folder) is free to take again.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../core/config.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { NO_SANDBOX_SLOT } from '../../core/failures.js';
 import { runsAsRoot, sandboxSlotAccount, workerAccount, type SandboxAccount } from './accounts.js';
 
+const execFileAsync = promisify(execFile);
 const SLOTS_FOLDER = '.restore-drill-slots';
 const ACCOUNT_CLAIMS_DIR = '/run/restore-drill-accounts';
 /** The most sandbox accounts a host hands out, whatever the sandbox roots' limits add up to. */
 const MAX_ACCOUNTS = 64;
 /** A claim is written an instant before its directory is made: only an older one can be abandoned. */
 const CLAIM_GRACE_MS = 60_000;
+const LOCK_FILE = '.lock';
+/** Claims take milliseconds under the lock: one older than this was left by a process that died. */
+const STALE_LOCK_MS = 10_000;
+const LOCK_WAIT_MS = 30_000;
 
 export interface SandboxLeases {
   slot: number;
@@ -45,7 +52,9 @@ export async function claimSandboxLeases(rootDir: string, sandboxDir: string, ma
     const accountSlot = await accounts.claim(MAX_ACCOUNTS, sandboxDir);
     if (accountSlot === undefined) throw noSandboxSlot(`all ${MAX_ACCOUNTS} sandbox accounts of this host are in use`);
     try {
-      return { slot, accountSlot, account: await sandboxSlotAccount(accountSlot) };
+      const account = await sandboxSlotAccount(accountSlot);
+      await killProcessesOf(account);
+      return { slot, accountSlot, account };
     } catch (err) {
       await accounts.release(accountSlot, sandboxDir);
       throw err;
@@ -56,7 +65,25 @@ export async function claimSandboxLeases(rootDir: string, sandboxDir: string, ma
   }
 }
 
-/** Gives the sandbox's leases back; called before its directory is removed. Safe to repeat. */
+/**
+ * Whether the sandbox still holds the leases claimed for it: a claimer stalled for over a minute
+ * between claiming and making its directory may have had them taken back as abandoned.
+ */
+export async function holdsSandboxLeases(rootDir: string, sandboxDir: string, leases: SandboxLeases): Promise<boolean> {
+  if (!(await new ClaimFolder(path.join(rootDir, SLOTS_FOLDER)).holds(leases.slot, sandboxDir))) return false;
+  return leases.accountSlot === undefined || new ClaimFolder(ACCOUNT_CLAIMS_DIR).holds(leases.accountSlot, sandboxDir);
+}
+
+/**
+ * Nothing of an account's previous sandbox may survive into the next (unjailed, a process a dump
+ * started can outlive its server): every process of the account is killed before it is handed out.
+ * `kill -KILL -1` run as the account reaches exactly its own processes (itself included).
+ */
+async function killProcessesOf(account: SandboxAccount): Promise<void> {
+  await execFileAsync('kill', ['-KILL', '-1'], { uid: account.uid, gid: account.gid }).catch(() => {});
+}
+
+/** Gives the sandbox's leases back; called after its directory is removed. Safe to repeat. */
 export async function releaseSandboxLeases(handle: Pick<SandboxHandle, 'dir' | 'slot' | 'accountSlot'>): Promise<void> {
   if (handle.accountSlot !== undefined) await new ClaimFolder(ACCOUNT_CLAIMS_DIR).release(handle.accountSlot, handle.dir);
   if (handle.slot !== undefined) await new ClaimFolder(path.join(path.dirname(handle.dir), SLOTS_FOLDER)).release(handle.slot, handle.dir);
@@ -78,37 +105,74 @@ interface Claim {
   claimedAt: string;
 }
 
-/** Numbered claim files, each naming the directory that holds it. */
+/**
+ * Numbered claim files, each naming the directory that holds it. Claiming, taking back an
+ * abandoned claim and releasing happen under the folder's lock: two processes judging the same
+ * claim abandoned at once would otherwise both take it.
+ */
 class ClaimFolder {
   constructor(private readonly dir: string) {}
 
   /** The lowest free number from 1 to `max`, now claimed for `holder`; undefined when all are taken. */
   async claim(max: number, holder: string): Promise<number | undefined> {
     await this.ensureTrusted();
-    for (let n = 1; n <= max; n++) {
-      const file = path.join(this.dir, String(n));
-      if (await tryClaim(file, holder)) return n;
-      if (await isAbandoned(file)) {
-        await fs.rm(file, { force: true });
+    return this.locked(async () => {
+      for (let n = 1; n <= max; n++) {
+        const file = path.join(this.dir, String(n));
         if (await tryClaim(file, holder)) return n;
+        if (await isAbandoned(file)) {
+          await fs.rm(file, { force: true });
+          if (await tryClaim(file, holder)) return n;
+        }
       }
-    }
-    return undefined;
+      return undefined;
+    });
+  }
+
+  async holds(n: number, holder: string): Promise<boolean> {
+    return (await readClaim(path.join(this.dir, String(n))))?.dir === holder;
   }
 
   async release(n: number, holder: string): Promise<void> {
-    const file = path.join(this.dir, String(n));
-    if ((await readClaim(file))?.dir === holder) await fs.rm(file, { force: true });
+    if (!(await fs.lstat(this.dir).catch(() => undefined))) return;
+    await this.locked(async () => {
+      const file = path.join(this.dir, String(n));
+      if ((await readClaim(file))?.dir === holder) await fs.rm(file, { force: true });
+    });
   }
 
   async claimed(): Promise<Map<number, string>> {
     const claimed = new Map<number, string>();
     for (const name of await fs.readdir(this.dir).catch(() => [] as string[])) {
+      if (name === LOCK_FILE) continue;
       const file = path.join(this.dir, name);
       const claim = await readClaim(file);
       if (claim && !(await isAbandoned(file))) claimed.set(Number(name), claim.dir);
     }
     return claimed;
+  }
+
+  /** An exclusive lock file; one left by a process that died holding it is broken after a while. */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    const lock = path.join(this.dir, LOCK_FILE);
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await fs.open(lock, 'wx', 0o600)).close();
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const stat = await fs.stat(lock).catch(() => undefined);
+        if (stat && Date.now() - stat.mtimeMs > STALE_LOCK_MS) await fs.rm(lock, { force: true });
+        else if (Date.now() > deadline) throw new Error(`${lock} stayed locked for ${LOCK_WAIT_MS / 1000} s`);
+        else await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await fs.rm(lock, { force: true });
+    }
   }
 
   /** Shared with every process of this account (or root): never a link, never someone else's. */

@@ -11,7 +11,7 @@ import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js'
 import { findMysqlBinaries } from '../../activities/engines/mysql/binaries.js';
 import { configuredMysqlServers, pinnedMariadbSeries } from '../../activities/engines/mysql/servers.js';
 import { jailStatus } from '../../activities/sandboxes/jail.js';
-import { HISTORY_ACCOUNT_NAME, lookupAccount, runsAsRoot, SANDBOX_ACCOUNT_PREFIX, sandboxSlotAccount, workerAccount } from '../../activities/sandboxes/accounts.js';
+import { HISTORY_ACCOUNT_NAME, TEMPLATE_ACCOUNT_NAME, lookupAccount, runsAsRoot, SANDBOX_ACCOUNT_PREFIX, sandboxSlotAccount, workerAccount } from '../../activities/sandboxes/accounts.js';
 import { defaultSandboxRoot, isTmpfs } from '../../activities/sandboxes/local.js';
 import { claimedSlots } from '../../activities/sandboxes/slots.js';
 import { loadConfig } from '../../core/config.js';
@@ -118,13 +118,13 @@ async function accountsRow(): Promise<EngineRow> {
   const { maxSandboxes } = loadConfig();
   if (!runsAsRoot()) return { engine: 'accounts', version: workerAccount().name, status: 'installed', where: 'not root: sandboxes and the history database run as the worker\'s account, inside the jail' };
   const missing: string[] = [];
-  for (const name of [HISTORY_ACCOUNT_NAME, ...Array.from({ length: maxSandboxes }, (_, i) => `${SANDBOX_ACCOUNT_PREFIX}${i + 1}`)]) {
+  for (const name of [HISTORY_ACCOUNT_NAME, TEMPLATE_ACCOUNT_NAME, ...Array.from({ length: maxSandboxes }, (_, i) => `${SANDBOX_ACCOUNT_PREFIX}${i + 1}`)]) {
     if (!(await lookupAccount(name))) missing.push(name);
   }
   const range = `${SANDBOX_ACCOUNT_PREFIX}1…${maxSandboxes}`;
   return missing.length === 0
-    ? { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${range}`, status: 'installed', where: 'one account per sandbox slot, another for the history database' }
-    : { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${range}`, status: 'missing', where: `not created yet: ${missing.join(', ')} (npm run setup, or the worker on first need)` };
+    ? { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${TEMPLATE_ACCOUNT_NAME}, ${range}`, status: 'installed', where: 'one account per sandbox slot, others for the history database and the cluster templates' }
+    : { engine: 'accounts', version: `${HISTORY_ACCOUNT_NAME}, ${TEMPLATE_ACCOUNT_NAME}, ${range}`, status: 'missing', where: `not created yet: ${missing.join(', ')} (npm run setup, or the worker on first need)` };
 }
 
 /** How many sandboxes run here now, of how many, and where they live. */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
-import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
+import { findPostgresBinaries, type PostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { historyAccount, lookupAccount, runsAsRoot, type SandboxAccount } from '../../activities/sandboxes/accounts.js';
 import { freePort } from './ports.js';
 
@@ -29,7 +29,7 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
 
   const bins = await findPostgresBinaries(options.postgresBinDir);
   const account = await historyAccount();
-  const clusterDir = await usableClusterDir(options.dataDir, account);
+  const clusterDir = await usableClusterDir(options.dataDir, account, bins);
   const pgdata = path.join(clusterDir, 'data');
   const socketDir = path.join(clusterDir, 'socket');
   const asAccount = { uid: account.uid, gid: account.gid, cwd: clusterDir, env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' } };
@@ -41,9 +41,14 @@ export async function startHistoryPostgres(options: { dataDir: string; logFile: 
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   fs.chownSync(socketDir, account.uid, account.gid);
   // The private socket needs no password; TCP (what the worker and API use) does.
-  const hba = path.join(pgdata, 'pg_hba.conf');
-  fs.writeFileSync(hba, 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
-  fs.chownSync(hba, account.uid, account.gid);
+  // Written through a descriptor that never follows a link the cluster's account could plant.
+  const hba = fs.openSync(path.join(pgdata, 'pg_hba.conf'), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    fs.writeSync(hba, 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+    fs.fchownSync(hba, account.uid, account.gid);
+  } finally {
+    fs.closeSync(hba);
+  }
   const password = clusterPassword(clusterDir);
   // A previous run that was killed leaves its server up; restart it on a fresh port.
   await execFileAsync(bins.path('pg_ctl'), ['-D', pgdata, '-m', 'fast', '-w', 'stop'], asAccount).catch(() => {});
@@ -95,11 +100,17 @@ function clusterPassword(clusterDir: string): string {
  * able to reach them: when the project lives somewhere it cannot (e.g. under /root), the cluster
  * goes to a per-project folder under /var/tmp instead.
  */
-async function usableClusterDir(dataDir: string, account: SandboxAccount): Promise<string> {
+async function usableClusterDir(dataDir: string, account: SandboxAccount, bins: PostgresBinaries): Promise<string> {
+  const [ownDir] = clusterDirCandidates(dataDir);
   for (const dir of clusterDirCandidates(dataDir)) {
     let existing = fs.lstatSync(dir, { throwIfNoEntry: false });
-    if (existing?.isDirectory() && existing.uid !== account.uid && existing.uid === (await legacyOwnerUid())) {
-      // Made before the history database had an account of its own (it ran as `postgres`, as sandboxes did).
+    // Only in the project's own data folder, and only a cluster this project made (its password
+    // file beside it): the shared temp dir's fallback is never adopted from another account.
+    if (dir === ownDir && existing?.isDirectory() && existing.uid !== account.uid && existing.uid === (await legacyOwnerUid()) && fs.existsSync(path.join(dir, 'password'))) {
+      // Made before the history database had an account of its own (it ran as `postgres`, as
+      // sandboxes did): a server still running from then is stopped as its own account first.
+      const legacy = existing.uid;
+      await execFileAsync(bins.path('pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop'], { uid: legacy, gid: existing.gid, cwd: dir }).catch(() => {});
       await execFileAsync('chown', ['-R', `${account.uid}:${account.gid}`, dir]);
       existing = fs.lstatSync(dir);
     }

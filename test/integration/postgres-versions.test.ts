@@ -185,7 +185,7 @@ describe('drill engines', () => {
     expect(rows.find((r) => r.engine === 'mongodb')?.status).toBe('installed');
     expect(rows.find((r) => r.engine === 'jail')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^bubblewrap \d+\.\d+/) });
     // CI runs as root: one account per sandbox slot, another for the history database.
-    const accounts = process.getuid?.() === 0 ? { status: 'installed', version: 'rd-history, rd-sandbox-1…8' } : { status: 'installed' };
+    const accounts = process.getuid?.() === 0 ? { status: 'installed', version: 'rd-history, rd-template, rd-sandbox-1…8' } : { status: 'installed' };
     expect(rows.find((r) => r.engine === 'accounts')).toMatchObject(accounts);
     expect(rows.find((r) => r.engine === 'sandboxes')).toMatchObject({ status: 'installed', version: expect.stringMatching(/^\d+ of 8 in use$/) });
 

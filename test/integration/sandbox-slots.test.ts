@@ -71,7 +71,7 @@ it.runIf(asRoot)('sandboxes never run as root, the history database\'s account o
   expect(name).toMatch(/^rd-sandbox-\d+$/);
 });
 
-it.runIf(asRoot)('the history database runs as its own account, and the pristine cluster template belongs to the worker', async () => {
+it.runIf(asRoot)('the history database runs as its own account, and the pristine cluster template belongs to the worker, writable by no sandbox', async () => {
   const history = await lookupAccount(HISTORY_ACCOUNT_NAME);
   expect(history).toBeDefined();
   const clusterDir = clusterDirCandidates(inject('scratchDir')).find((dir) => fs.existsSync(path.join(dir, 'data', 'postmaster.pid')));
@@ -85,7 +85,9 @@ it.runIf(asRoot)('the history database runs as its own account, and the pristine
   expect(templates.length).toBeGreaterThan(0);
   for (const template of templates) {
     const stat = fs.lstatSync(template);
-    expect({ template, uid: stat.uid, mode: (stat.mode & 0o777).toString(8) }).toEqual({ template, uid: 0, mode: '700' });
-    expect(fs.statSync(path.join(template, 'data', 'PG_VERSION')).uid).toBe(0);
+    // Readable by every sandbox account (they copy it), writable by none.
+    expect({ template, uid: stat.uid, writableByOthers: (stat.mode & 0o022) !== 0 }).toEqual({ template, uid: 0, writableByOthers: false });
+    const versionFile = fs.statSync(path.join(template, 'data', 'PG_VERSION'));
+    expect({ uid: versionFile.uid, writableByOthers: (versionFile.mode & 0o022) !== 0 }).toEqual({ uid: 0, writableByOthers: false });
   }
 });
