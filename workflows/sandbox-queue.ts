@@ -9,7 +9,12 @@ import { NO_SANDBOX_SLOT } from '../core/failures.js';
 import { rootFailure } from './drill-failures.js';
 
 const FIRST_WAIT_MS = 5_000;
-const LONGEST_WAIT_MS = 60_000;
+/**
+ * Short enough that a drill queued long ago is not always beaten to a freed slot by newcomers
+ * asking every 5 s (there is no queue order), long enough that a day of waiting stays far below
+ * a workflow's history limit (about 3,000 tries).
+ */
+const LONGEST_WAIT_MS = 30_000;
 const QUEUE_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 export async function whenSandboxSlotFree<T>(provision: () => Promise<T>, describe: string): Promise<T> {
