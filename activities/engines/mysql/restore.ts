@@ -2,7 +2,9 @@
  * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
  * `--force`, so that every error is reported rather than only the first, then judges them.
  */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { Check } from '../../../core/drill.js';
 import { backupRejected, sandboxCannotRestore, sandboxFault } from '../../failures.js';
@@ -18,6 +20,8 @@ import { MAPPED_COLLATION, Mysql8ForMariadb } from './mysql8-mapping.js';
 import { MysqlScriptGuard } from './script-guard.js';
 import { chooseMysqlServer, dumpOrigin, type MysqlServerChoice } from './server-choice.js';
 import { clientArgs, ensureMysqlServer } from './server.js';
+
+const execFileAsync = promisify(execFile);
 import { hasMysql8Collations, type MysqlServers } from './servers.js';
 import { SYSTEM_SCHEMAS, targetDatabase, type TargetDatabase } from './target-database.js';
 import { rememberRestoredDatabase } from '../../sandboxes/restored-database.js';
@@ -50,6 +54,9 @@ export async function restoreMysqlBackup(request: RestoreRequest & { servers: My
   const env = { PATH: process.env.PATH, LANG: 'C.UTF-8' };
   const sql = (statement: string) => runToolOrThrow(bins.client, [...clientArgs(request.sandbox), '-e', statement], { env });
   if (request.isRetry && started === 'kept') {
+    // The lost attempt's client may still be connected (a hung worker's, until its next heartbeat
+    // stops it): none of its statements may land in this attempt's databases.
+    await disconnectOtherClients(bins.client, request.sandbox);
     const listed = await listSchemas(bins.client, request.sandbox);
     for (const schema of listed) await sql(`DROP DATABASE IF EXISTS ${quoteIdent(schema)}`);
   }
@@ -214,6 +221,14 @@ function completeness(head: string, tail: string, bytes: number): Check {
 async function serverMysql8Collations(sandbox: RestoreRequest['sandbox'], signal: AbortSignal): Promise<Set<string>> {
   const listing = await mysqlQuery(clientArgs(sandbox), "SELECT LOWER(COLLATION_NAME) FROM information_schema.COLLATIONS WHERE COLLATION_NAME LIKE '%0900%';", signal);
   return new Set(listing.split('\n').filter(Boolean));
+}
+
+async function disconnectOtherClients(client: string, sandbox: RestoreRequest['sandbox']): Promise<void> {
+  const { stdout } = await execFileAsync(client, [...clientArgs(sandbox), '-N', '-B', '-e', "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND command NOT IN ('Daemon', 'Binlog Dump') AND user <> 'system user'"]);
+  for (const id of stdout.split('\n').map((line) => line.trim()).filter((line) => /^\d+$/.test(line))) {
+    // Gone already, or a server thread: either way not a client of the lost attempt any more.
+    await execFileAsync(client, [...clientArgs(sandbox), '-e', `KILL CONNECTION ${id}`]).catch(() => {});
+  }
 }
 
 async function listSchemas(client: string, sandbox: RestoreRequest['sandbox']): Promise<string[]> {
