@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
-import { claimSandboxLeases, holdsSandboxLeases, releaseSandboxLeases } from './slots.js';
+import { claimSandboxLeases, holdsSandboxLeases, recordSandboxInSlot, releaseSandboxLeases, sandboxesInSlots } from './slots.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
 const SANDBOX_MARKER_FILE = 'sandbox.json';
@@ -105,6 +105,7 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     const markerPath = path.join(dir, SANDBOX_MARKER_FILE);
     await fs.writeFile(`${markerPath}.tmp`, JSON.stringify(marker, null, 2), { mode: 0o600 });
     await fs.rename(`${markerPath}.tmp`, markerPath);
+    await recordSandboxInSlot(rootDir, handle);
     await fs.chown(dir, account.uid, account.gid);
   } catch (err) {
     await removeLocalSandbox(handle);
@@ -137,9 +138,10 @@ export interface SandboxMarker {
 /** Every sandbox under `rootDir` with a readable marker, whatever its drill. */
 export async function listLocalSandboxes(rootDir?: string): Promise<SandboxMarker[]> {
   rootDir ??= await defaultSandboxRoot();
-  const markers: SandboxMarker[] = [];
+  // The slot claims first: what runs in a sandbox can delete or forge its marker, not its claim.
+  const markers: SandboxMarker[] = (await sandboxesInSlots(rootDir)).map(({ handle, claimedAt }) => ({ handle, createdAt: claimedAt, expiresAt: new Date(Date.parse(claimedAt) + SANDBOX_TTL_MS).toISOString() }));
   for (const name of await fs.readdir(rootDir)) {
-    if (!name.startsWith(SANDBOX_DIR_PREFIX)) continue;
+    if (!name.startsWith(SANDBOX_DIR_PREFIX) || markers.some((marker) => marker.handle.dir === path.join(rootDir, name))) continue;
     const marker = await readMarker(path.join(rootDir, name));
     // Being created, or not ours to judge without a (trustworthy) marker.
     if (marker) markers.push(marker);

@@ -13,6 +13,7 @@
  * is gone and which is over a minute old (a crash, a removed folder) is free to take again.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +31,7 @@ const MAX_ACCOUNTS = 64;
 /** A claim is written an instant before its directory is made: only an older one can be abandoned. */
 const CLAIM_GRACE_MS = 60_000;
 const LOCK_FILE = '.lock';
+const TEMPORARY_PREFIX = '.writing-';
 /** Claims take milliseconds under the lock: one older than this was left by a process that died. */
 const STALE_LOCK_MS = 10_000;
 const LOCK_WAIT_MS = 30_000;
@@ -89,6 +91,33 @@ export async function releaseSandboxLeases(handle: Pick<SandboxHandle, 'dir' | '
   if (handle.slot !== undefined) await new ClaimFolder(path.join(path.dirname(handle.dir), SLOTS_FOLDER)).release(handle.slot, handle.dir);
 }
 
+/**
+ * Writes the finished sandbox into its slot claim. The claim lives in a folder only the worker's
+ * account can write, unlike the sandbox directory, whose marker what runs inside could delete.
+ */
+export async function recordSandboxInSlot(rootDir: string, handle: SandboxHandle): Promise<void> {
+  if (handle.slot === undefined) return;
+  const folder = path.join(rootDir, SLOTS_FOLDER);
+  const file = path.join(folder, String(handle.slot));
+  const claim = await readClaim(file);
+  if (claim?.dir !== handle.dir) return;
+  const temporary = path.join(folder, `${TEMPORARY_PREFIX}${randomBytes(4).toString('hex')}`);
+  await fs.writeFile(temporary, JSON.stringify({ ...claim, handle } satisfies Claim), { mode: 0o600 });
+  await fs.rename(temporary, file);
+}
+
+/** The sandboxes recorded in the slot claims of `rootDir`, with when they were claimed. */
+export async function sandboxesInSlots(rootDir: string): Promise<Array<{ handle: SandboxHandle; claimedAt: string }>> {
+  const folder = path.join(rootDir, SLOTS_FOLDER);
+  const found: Array<{ handle: SandboxHandle; claimedAt: string }> = [];
+  for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const claim = await readClaim(path.join(folder, name));
+    if (claim?.handle && claim.handle.dir === claim.dir && claim.handle.slot === Number(name)) found.push({ handle: claim.handle, claimedAt: claim.claimedAt });
+  }
+  return found;
+}
+
 /** The sandboxes holding a slot of `rootDir` right now, by slot. */
 export function claimedSlots(rootDir: string): Promise<Map<number, string>> {
   return new ClaimFolder(path.join(rootDir, SLOTS_FOLDER)).claimed();
@@ -103,6 +132,8 @@ interface Claim {
   dir: string;
   pid: number;
   claimedAt: string;
+  /** The sandbox, once made: what the reaper trusts when the sandbox's own marker is gone or forged. */
+  handle?: SandboxHandle;
 }
 
 /**
@@ -144,7 +175,7 @@ class ClaimFolder {
   async claimed(): Promise<Map<number, string>> {
     const claimed = new Map<number, string>();
     for (const name of await fs.readdir(this.dir).catch(() => [] as string[])) {
-      if (name === LOCK_FILE) continue;
+      if (!/^\d+$/.test(name)) continue;
       const file = path.join(this.dir, name);
       const claim = await readClaim(file);
       if (claim && !(await isAbandoned(file))) claimed.set(Number(name), claim.dir);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { serverPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
@@ -19,6 +20,8 @@ it('destroys sandboxes whose drill is not running and keeps those of running dri
   await startPostgresServer(orphan, await findPostgresBinaries());
   const orphanPid = await serverPid(orphan);
   expect(orphanPid).toBeDefined();
+  // What ran in it deleted its marker (the directory is the sandbox account's): its slot claim still says what it is.
+  fs.rmSync(path.join(orphan.dir, 'sandbox.json'));
   // Another host's sandbox in the same directory is not this worker's to judge.
   const foreign = await createLocalSandbox('drill-of-another-host', 'postgres', { hostTaskQueue: `${env.taskQueue}@elsewhere`, rootDir: env.sandboxRoot });
 
