@@ -8,6 +8,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import type { Readable } from 'node:stream';
 
 const TAIL_LINES = 20;
+/** How long a finished tool's stderr may keep flowing (from what it left behind) before the run ends. */
+const STDERR_DRAIN_MS = 2000;
 /** Real dumps can produce tens of thousands of harmless owner/grant errors; keep them all. */
 const MAX_ERROR_LINES = 100_000;
 /**
@@ -134,6 +136,10 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
       options.signal?.removeEventListener('abort', abort);
       reject(new Error(`could not run ${command}: ${err.message}`));
     });
+    // 'close' waits for stderr to close too: a jailed tool killed while its jail was still being
+    // set up can leave the tool inside running, holding the pipe (teardown kills it). The run is
+    // over when the process we started is: its stderr gets a moment to drain, then is closed.
+    child.on('exit', () => setTimeout(() => child.stderr?.destroy(), STDERR_DRAIN_MS).unref());
     child.on('close', (exitCode, signal) => {
       options.signal?.removeEventListener('abort', abort);
       // A tool that stopped reading early leaves the input chain (file, gunzip) open otherwise.

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
-import { claimSandboxLeases, holdsSandboxLeases, recordSandboxInSlot, releaseSandboxLeases, sandboxesInSlots } from './slots.js';
+import { claimSandboxLeases, holdsSandboxLeases, killSandboxAccountProcesses, recordSandboxInSlot, releaseSandboxLeases, sandboxesInSlots } from './slots.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
 const SANDBOX_MARKER_FILE = 'sandbox.json';
@@ -123,6 +123,9 @@ export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
     if (!path.basename(handle.socketDir).startsWith(SHORT_SOCKET_PREFIX)) throw new Error(`refusing to delete ${handle.socketDir}: not a sandbox socket directory`);
     await fs.rm(handle.socketDir, { recursive: true, force: true });
   }
+  // As root the account is this sandbox's alone: whatever of it still runs (a tool a jail lost
+  // track of, a process a dump started unjailed) goes with it.
+  await killSandboxAccountProcesses(handle);
   await fs.rm(handle.dir, { recursive: true, force: true, maxRetries: 3 });
   // After the files: the next holder of the slot's account must find nothing of this sandbox.
   await releaseSandboxLeases(handle);

@@ -81,8 +81,17 @@ export async function holdsSandboxLeases(rootDir: string, sandboxDir: string, le
  * started can outlive its server): every process of the account is killed before it is handed out.
  * `kill -KILL -1` run as the account reaches exactly its own processes (itself included).
  */
-async function killProcessesOf(account: SandboxAccount): Promise<void> {
+async function killProcessesOf(account: Pick<SandboxAccount, 'uid' | 'gid'>): Promise<void> {
   await execFileAsync('kill', ['-KILL', '-1'], { uid: account.uid, gid: account.gid }).catch(() => {});
+}
+
+/**
+ * Kills whatever still runs as the sandbox's account, if the sandbox still holds that account's
+ * lease (a repeated teardown must not reach the account's next sandbox).
+ */
+export async function killSandboxAccountProcesses(handle: SandboxHandle): Promise<void> {
+  if (handle.accountSlot === undefined || handle.uid === 0) return;
+  if (await new ClaimFolder(ACCOUNT_CLAIMS_DIR).holds(handle.accountSlot, handle.dir)) await killProcessesOf(handle);
 }
 
 /** Gives the sandbox's leases back; called after its directory is removed. Safe to repeat. */
