@@ -54,9 +54,13 @@ export const RESTORE_OPTIONS: ActivityOptions = {
 
 export const INSPECT_OPTIONS: ActivityOptions = { ...RESTORE_OPTIONS, startToCloseTimeout: '12 hours' };
 
-/** Teardown and the final report must happen: retried (with capped backoff) until they do. */
+/**
+ * Teardown and the final report must happen: retried (with capped backoff) until they do. The
+ * report is a few writes: a minute is long enough, and a worker lost in the middle of it is
+ * noticed within that minute.
+ */
 export const MUST_FINISH_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 };
 
@@ -64,7 +68,13 @@ export const MUST_FINISH_OPTIONS: ActivityOptions = {
  * Teardown runs on the sandbox's host and is retried until it succeeds, unless that host has not
  * polled for an hour (gone for good): then the drill records the sandbox as not destroyed.
  */
-export const TEARDOWN_OPTIONS: ActivityOptions = { ...MUST_FINISH_OPTIONS, scheduleToStartTimeout: '1 hour' };
+export const TEARDOWN_OPTIONS: ActivityOptions = {
+  ...MUST_FINISH_OPTIONS,
+  // Deleting a large restored database takes a while; heartbeats notice a lost worker in seconds.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  scheduleToStartTimeout: '1 hour',
+};
 
 /**
  * Live step rows in history: cheap and local to the worker, but best-effort: a history database
