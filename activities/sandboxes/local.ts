@@ -57,21 +57,14 @@ export async function isTmpfs(dir: string): Promise<boolean> {
 
 export async function createLocalSandbox(drillId: string, engine: Engine, options: LocalSandboxOptions): Promise<SandboxHandle> {
   const rootDir = options.rootDir ?? (await defaultSandboxRoot());
-  // Named before it exists: the leases are claimed first, so no directory appears beyond the limit.
+  // Named before it exists: the leases are claimed first, so no directory appears beyond the
+  // limit, and the whole handle goes into the slot's claim before anything is made, so a worker
+  // that dies half-way leaves a sandbox the next attempt and the reaper can find and destroy.
   const dir = path.join(rootDir, `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-${randomBytes(4).toString('hex')}`);
+  const nestedSocketDir = path.join(dir, 'socket');
+  const socketDir = nestedSocketDir.length + SOCKET_FILE_LENGTH <= MAX_SOCKET_PATH ? nestedSocketDir : path.join(os.tmpdir(), `${SHORT_SOCKET_PREFIX}${randomBytes(6).toString('hex')}`);
   const leases = await claimSandboxLeases(rootDir, dir, options.maxSandboxes);
   const { account, slot, accountSlot } = leases;
-  const nestedSocketDir = path.join(dir, 'socket');
-  let socketDir = nestedSocketDir;
-  try {
-    await fs.mkdir(dir, { mode: 0o700 });
-    if (!(await holdsSandboxLeases(rootDir, dir, leases))) throw new Error(`the sandbox ${dir} lost its slot while it was being made (the worker stalled): provisioning tries again`);
-    if (nestedSocketDir.length + SOCKET_FILE_LENGTH > MAX_SOCKET_PATH) socketDir = await fs.mkdtemp(path.join(os.tmpdir(), SHORT_SOCKET_PREFIX));
-  } catch (err) {
-    await fs.rm(dir, { recursive: true, force: true });
-    await releaseSandboxLeases({ dir, slot, accountSlot });
-    throw err;
-  }
   const handle: SandboxHandle = {
     kind: 'local',
     drillId,
@@ -92,6 +85,17 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     jobs: jobsForSize(options.size ?? 'auto'),
   };
   try {
+    await recordSandboxInSlot(rootDir, handle);
+    await fs.mkdir(dir, { mode: 0o700 });
+    if (!(await holdsSandboxLeases(rootDir, dir, leases))) throw new Error(`the sandbox ${dir} lost its slot while it was being made (the worker stalled): provisioning tries again`);
+    if (socketDir !== nestedSocketDir) await fs.mkdir(socketDir, { mode: 0o700 });
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    if (socketDir !== nestedSocketDir) await fs.rm(socketDir, { recursive: true, force: true });
+    await releaseSandboxLeases({ dir, slot, accountSlot });
+    throw err;
+  }
+  try {
     await fs.chmod(dir, 0o700);
     for (const sub of [handle.dataDir, handle.socketDir]) {
       await fs.mkdir(sub, { mode: 0o700, recursive: true });
@@ -105,7 +109,6 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     const markerPath = path.join(dir, SANDBOX_MARKER_FILE);
     await fs.writeFile(`${markerPath}.tmp`, JSON.stringify(marker, null, 2), { mode: 0o600 });
     await fs.rename(`${markerPath}.tmp`, markerPath);
-    await recordSandboxInSlot(rootDir, handle);
     await fs.chown(dir, account.uid, account.gid);
   } catch (err) {
     await removeLocalSandbox(handle);
@@ -156,10 +159,11 @@ export async function listLocalSandboxes(rootDir?: string): Promise<SandboxMarke
 export async function findLocalSandboxes(drillId: string, rootDir?: string): Promise<SandboxHandle[]> {
   rootDir ??= await defaultSandboxRoot();
   const prefix = `${SANDBOX_DIR_PREFIX}${safeName(drillId)}-`;
-  const found: SandboxHandle[] = [];
+  // Slot claims first: they hold sandboxes whose making was cut short before their marker.
+  const found: SandboxHandle[] = (await sandboxesInSlots(rootDir)).map(({ handle }) => handle).filter((handle) => handle.drillId === drillId);
   for (const name of await fs.readdir(rootDir)) {
-    if (!name.startsWith(prefix)) continue;
     const dir = path.join(rootDir, name);
+    if (!name.startsWith(prefix) || found.some((handle) => handle.dir === dir)) continue;
     const marker = await readMarker(dir);
     if (marker) {
       if (marker.handle.drillId === drillId) found.push(marker.handle);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { findPostgresBinaries } from '../../activities/engines/postgres/binaries.js';
 import { serverPid, startPostgresServer } from '../../activities/engines/postgres/server.js';
-import { createLocalSandbox, removeLocalSandbox } from '../../activities/sandboxes/local.js';
+import { createLocalSandbox, findLocalSandboxes, removeLocalSandbox } from '../../activities/sandboxes/local.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { hostTaskQueueFor } from '../../worker/worker.js';
 import { reapOrphanedSandboxes } from '../../worker/sandbox-reaper.js';
@@ -52,3 +52,15 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+it('a sandbox whose making was cut short (its worker died before the marker) is found by the retry and destroyed, slot and all', async () => {
+  const hostTaskQueue = hostTaskQueueFor(env.taskQueue, env.workerId);
+  const made = await createLocalSandbox('drill-whose-worker-died', 'postgres', { hostTaskQueue, rootDir: env.sandboxRoot });
+  // What a worker killed in the middle of createLocalSandbox leaves: no marker, no work dir, the slot claimed.
+  fs.rmSync(path.join(made.dir, 'sandbox.json'));
+  fs.rmSync(made.workDir, { recursive: true });
+  const found = await findLocalSandboxes('drill-whose-worker-died', env.sandboxRoot);
+  expect(found.map((handle) => handle.dir)).toEqual([made.dir]);
+  for (const handle of found) await removeLocalSandbox(handle);
+  expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+});
