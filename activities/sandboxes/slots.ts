@@ -101,8 +101,9 @@ export async function releaseSandboxLeases(handle: Pick<SandboxHandle, 'dir' | '
 }
 
 /**
- * Writes the finished sandbox into its slot claim. The claim lives in a folder only the worker's
- * account can write, unlike the sandbox directory, whose marker what runs inside could delete.
+ * Writes the sandbox's handle into its slot claim, before any of the sandbox is made. The claim
+ * lives in a folder only the worker's account can write, unlike the sandbox directory, whose
+ * marker what runs inside could delete.
  */
 export async function recordSandboxInSlot(rootDir: string, handle: SandboxHandle): Promise<void> {
   if (handle.slot === undefined) return;
