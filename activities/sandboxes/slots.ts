@@ -106,26 +106,13 @@ export async function releaseSandboxLeases(handle: Pick<SandboxHandle, 'dir' | '
  * marker what runs inside could delete.
  */
 export async function recordSandboxInSlot(rootDir: string, handle: SandboxHandle): Promise<void> {
-  if (handle.slot === undefined) return;
-  const folder = path.join(rootDir, SLOTS_FOLDER);
-  const file = path.join(folder, String(handle.slot));
-  const claim = await readClaim(file);
-  if (claim?.dir !== handle.dir) return;
-  const temporary = path.join(folder, `${TEMPORARY_PREFIX}${randomBytes(4).toString('hex')}`);
-  await fs.writeFile(temporary, JSON.stringify({ ...claim, handle } satisfies Claim), { mode: 0o600 });
-  await fs.rename(temporary, file);
+  if (handle.slot !== undefined) await new ClaimFolder(path.join(rootDir, SLOTS_FOLDER)).attach(handle.slot, handle);
 }
 
 /** The sandboxes recorded in the slot claims of `rootDir`, with when they were claimed. */
 export async function sandboxesInSlots(rootDir: string): Promise<Array<{ handle: SandboxHandle; claimedAt: string }>> {
-  const folder = path.join(rootDir, SLOTS_FOLDER);
-  const found: Array<{ handle: SandboxHandle; claimedAt: string }> = [];
-  for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
-    const claim = await readClaim(path.join(folder, name));
-    if (claim?.handle && claim.handle.dir === claim.dir && claim.handle.slot === Number(name)) found.push({ handle: claim.handle, claimedAt: claim.claimedAt });
-  }
-  return found;
+  const claims = await new ClaimFolder(path.join(rootDir, SLOTS_FOLDER)).claims();
+  return claims.flatMap(({ n, claim }) => (claim.handle && claim.handle.dir === claim.dir && claim.handle.slot === n ? [{ handle: claim.handle, claimedAt: claim.claimedAt }] : []));
 }
 
 /** The sandboxes holding a slot of `rootDir` right now, by slot. */
@@ -182,15 +169,31 @@ class ClaimFolder {
     });
   }
 
-  async claimed(): Promise<Map<number, string>> {
-    const claimed = new Map<number, string>();
+  /** Every readable claim, by number. */
+  async claims(): Promise<Array<{ n: number; claim: Claim }>> {
+    const found: Array<{ n: number; claim: Claim }> = [];
     for (const name of await fs.readdir(this.dir).catch(() => [] as string[])) {
       if (!/^\d+$/.test(name)) continue;
-      const file = path.join(this.dir, name);
-      const claim = await readClaim(file);
-      if (claim && !(await isAbandoned(file))) claimed.set(Number(name), claim.dir);
+      const claim = await readClaim(path.join(this.dir, name));
+      if (claim) found.push({ n: Number(name), claim });
     }
+    return found;
+  }
+
+  async claimed(): Promise<Map<number, string>> {
+    const claimed = new Map<number, string>();
+    for (const { n, claim } of await this.claims()) if (!(await claimIsAbandoned(claim))) claimed.set(n, claim.dir);
     return claimed;
+  }
+
+  /** Adds the sandbox's handle to the claim it holds (replaced whole: a reader never sees half of it). */
+  async attach(n: number, handle: SandboxHandle): Promise<void> {
+    const file = path.join(this.dir, String(n));
+    const claim = await readClaim(file);
+    if (claim?.dir !== handle.dir) return;
+    const temporary = path.join(this.dir, `${TEMPORARY_PREFIX}${randomBytes(4).toString('hex')}`);
+    await fs.writeFile(temporary, JSON.stringify({ ...claim, handle } satisfies Claim), { mode: 0o600 });
+    await fs.rename(temporary, file);
   }
 
   /** An exclusive lock file; one left by a process that died holding it is broken after a while. */
@@ -248,10 +251,12 @@ async function readClaim(file: string): Promise<Claim | undefined> {
 
 async function isAbandoned(file: string): Promise<boolean> {
   const claim = await readClaim(file);
-  if (!claim) {
-    const stat = await fs.stat(file).catch(() => undefined);
-    return stat !== undefined && Date.now() - stat.mtimeMs > CLAIM_GRACE_MS;
-  }
+  if (claim) return claimIsAbandoned(claim);
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat !== undefined && Date.now() - stat.mtimeMs > CLAIM_GRACE_MS;
+}
+
+async function claimIsAbandoned(claim: Claim): Promise<boolean> {
   // Claimed just before its directory is made: young claims are never abandoned.
   return Date.now() - Date.parse(claim.claimedAt) > CLAIM_GRACE_MS && (await fs.lstat(claim.dir).catch(() => undefined)) === undefined;
 }

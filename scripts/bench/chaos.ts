@@ -10,14 +10,14 @@
  * Exit code 1 when any count is not zero. The figures go to docs/benchmarks.md by hand, with
  * the machine line printed here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { loadConfig, PROJECT_ROOT } from '../../core/config.js';
+import { loadConfig } from '../../core/config.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import type { DrillRequest, DrillResult } from '../../core/drill.js';
 import { formatBytes, formatDuration } from '../../core/duration.js';
@@ -27,6 +27,7 @@ import { drillDataConverter } from '../../worker/payload-codec.js';
 import { startHistoryPostgres } from '../services/history-postgres.js';
 import { freePort } from '../services/ports.js';
 import { startTemporalServer } from '../services/temporal-server.js';
+import { WorkerProcesses } from '../services/worker-processes.js';
 import { FIXTURE_FILES, makeFixtures } from '../../test/support/fixtures.js';
 import { MYSQL_FIXTURE_FILES, makeMysqlFixtures } from '../../test/support/mysql-fixtures.js';
 import { MONGO_FIXTURE_FILES, makeMongoFixtures } from '../../test/support/mongo-fixtures.js';
@@ -63,7 +64,7 @@ await migrateHistoryDatabase(history.url);
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: drillDataConverter() });
 const db = postgres(history.url, { max: 2, onnotice: () => {} });
-const workers: ChildProcess[] = [];
+const workers = new WorkerProcesses({ temporalAddress: temporal.address, databaseUrl: history.url, taskQueue: TASK_QUEUE, workerId: WORKER_ID, sandboxRoot, logDir: runDir });
 let workerCount = 0;
 
 try {
@@ -81,7 +82,7 @@ try {
   process.exitCode = [chaos, load].some((p) => p.wrong.length + p.unrecorded.length + p.leftovers.length > 0) ? 1 : 0;
   log(process.exitCode ? `logs and backups kept in ${runDir}` : 'all counts zero');
 } finally {
-  for (const worker of workers) worker.kill('SIGKILL');
+  await workers.killAll();
   await db.end({ timeout: 5 });
   await connection.close();
   await history.stop();
@@ -131,7 +132,7 @@ async function chaosPhase(kinds: Backup[]) {
     while (!finished) {
       await sleep(KILL_EVERY_MS[0] + Math.random() * (KILL_EVERY_MS[1] - KILL_EVERY_MS[0]));
       if (finished) break;
-      const alive = workers.filter(isAlive);
+      const alive = workers.alive();
       const victim = alive[Math.floor(Math.random() * alive.length)];
       if (!victim) continue;
       victim.kill('SIGKILL');
@@ -147,8 +148,7 @@ async function chaosPhase(kinds: Backup[]) {
   sampler.stop();
   log(`phase 1 done in ${formatDuration(Date.now() - started)} after ${kills} kills`);
   const outcome = await judge(planned, ids, results);
-  for (const worker of workers) worker.kill('SIGTERM');
-  await Promise.all(workers.filter(isAlive).map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+  await workers.stopAll();
   return { ...outcome, kills, peakRss: sampler.peak(), wallMs: Date.now() - started };
 }
 
@@ -192,21 +192,14 @@ function startDrill(request: DrillRequest): Promise<string> {
 }
 
 function startWorker(): ChildProcess {
-  const logFile = fs.openSync(path.join(runDir, `worker-${++workerCount}.log`), 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: history.url, RESTORE_DRILL_TASK_QUEUE: TASK_QUEUE, RESTORE_DRILL_WORKER_ID: WORKER_ID, RESTORE_DRILL_SANDBOX_DIR: sandboxRoot },
-    stdio: ['ignore', logFile, logFile],
-  });
-  fs.closeSync(logFile);
-  workers.push(child);
-  return child;
+  return workers.start(`worker-${++workerCount}`);
 }
 
 /** The largest resident set any worker process reached, sampled every 500 ms. */
 function sampleRss() {
   let peak = 0;
   const timer = setInterval(() => {
-    for (const worker of workers.filter(isAlive)) {
+    for (const worker of workers.alive()) {
       // A worker killed a moment ago has no status any more.
       let status: RegExpMatchArray | null = null;
       try {
@@ -218,10 +211,6 @@ function sampleRss() {
     }
   }, 500);
   return { stop: () => clearInterval(timer), peak: () => peak };
-}
-
-function isAlive(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 function sleep(ms: number): Promise<void> {

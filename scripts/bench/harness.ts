@@ -2,7 +2,7 @@
  * What every `npm run bench` mode shares: the Temporal dev server, history database and worker
  * process the drills run on, one drill through the real CLI, and the report's number formatting.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { migrateHistoryDatabase } from '../../db/client.js';
 import { startHistoryPostgres } from '../services/history-postgres.js';
 import { freePort } from '../services/ports.js';
 import { startTemporalServer } from '../services/temporal-server.js';
+import { WorkerProcesses } from '../services/worker-processes.js';
 
 export const execFileAsync = promisify(execFile);
 export const TASK_QUEUE = 'restore-drill-bench';
@@ -44,22 +45,18 @@ export async function startBenchServices(benchDir: string, workerEnv: NodeJS.Pro
   const history = await startHistoryPostgres({ dataDir: benchDir, logFile: path.join(benchDir, 'history-postgres.log'), postgresBinDir: config.postgresBinDir, ignoreDatabaseUrl: true });
   await migrateHistoryDatabase(history.url);
   const target = { TEMPORAL_ADDRESS: temporal.address, RESTORE_DRILL_TASK_QUEUE: TASK_QUEUE };
-  const worker = startWorker(benchDir, { ...workerEnv, ...target, DATABASE_URL: history.url });
+  const workers = new WorkerProcesses({ temporalAddress: temporal.address, databaseUrl: history.url, taskQueue: TASK_QUEUE, logDir: benchDir, env: workerEnv });
+  workers.start('worker');
   return {
     temporalAddress: temporal.address,
     historyUrl: history.url,
     cliEnv: { ...process.env, ...workerEnv, ...target },
     async stop() {
-      worker.kill('SIGTERM');
+      await workers.stopAll();
       await history.stop();
       await temporal.stop();
     },
   };
-}
-
-function startWorker(benchDir: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const logFile = fs.openSync(path.join(benchDir, 'worker.log'), 'w');
-  return spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', logFile, logFile] });
 }
 
 /** One `drill run … --json` through the CLI; throws unless the drill passed. */

@@ -5,23 +5,18 @@
  * on the host. (`npm run chaos` runs the larger version and reports figures.)
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import type { DrillResult } from '../../core/drill.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, scratchCopy, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnvWithWorkerProcesses, postgresRequest, sandboxLeftovers, scratchCopy, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
-import { WorkerProcesses } from '../support/worker-processes.js';
+import type { WorkerProcesses } from '../../scripts/services/worker-processes.js';
 
 let env: DrillTestEnv;
 let workers: WorkerProcesses;
-
-beforeAll(async () => {
-  env = await createDrillTestEnv('chaos', { inProcessWorker: false });
-  workers = new WorkerProcesses(env);
-});
-afterAll(async () => {
-  await workers?.killAll();
-  await env?.close();
+useDrillTestEnvWithWorkerProcesses('chaos', (created, processes) => {
+  env = created;
+  workers = processes;
 });
 
 /** A custom dump cut off half-way: no restore can give its data back. */

@@ -1,24 +1,19 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import type { DrillResult } from '../../core/drill.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { FIXTURE_TABLES } from '../support/fixtures.js';
-import { createDrillTestEnv, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
+import { useDrillTestEnvWithWorkerProcesses, postgresRequest, sandboxLeftovers, slowPlainDump, type DrillTestEnv } from '../support/drill-env.js';
 import { eventually } from '../support/wait.js';
-import { WorkerProcesses } from '../support/worker-processes.js';
+import type { WorkerProcesses } from '../../scripts/services/worker-processes.js';
 
 let env: DrillTestEnv;
 let workers: WorkerProcesses;
-
-beforeAll(async () => {
-  env = await createDrillTestEnv('crash', { inProcessWorker: false });
-  workers = new WorkerProcesses(env);
-});
-afterAll(async () => {
-  await workers?.killAll();
-  await env?.close();
+useDrillTestEnvWithWorkerProcesses('crash', (created, processes) => {
+  env = created;
+  workers = processes;
 });
 
 it('a worker killed mid-restore is replaced and the drill still reaches a verdict, with nothing left behind', async () => {

@@ -22,6 +22,7 @@ import type { ApiDeps } from '../../api/deps.js';
 import { insertPlan } from '../../db/queries/plans.js';
 import { planIdFor, planSchema, type PlanInput } from '../../core/plan.js';
 import { createVault, generateMasterKeyBase64, loadMasterKeys, type Vault } from '../../activities/vault/index.js';
+import { WorkerProcesses } from '../../scripts/services/worker-processes.js';
 
 // Worker lifecycle chatter drowns test output; warnings (failed activities) still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -194,6 +195,25 @@ export function useDrillTestEnv(name: string, receive: (env: DrillTestEnv) => vo
     receive(env);
   });
   afterAll(async () => {
+    await env?.close();
+  });
+}
+
+/**
+ * A drill test env without an in-process worker, served by real worker processes the test starts,
+ * kills and hangs (scripts/services/worker-processes.ts), all killed when the file ends.
+ */
+export function useDrillTestEnvWithWorkerProcesses(name: string, receive: (env: DrillTestEnv, workers: WorkerProcesses) => void): void {
+  let env: DrillTestEnv | undefined;
+  let workers: WorkerProcesses | undefined;
+  beforeAll(async () => {
+    env = await createDrillTestEnv(name, { inProcessWorker: false });
+    const logDir = fs.mkdtempSync(path.join(env.scratchDir, `${name}-workers-`));
+    workers = new WorkerProcesses({ temporalAddress: env.temporalAddress, databaseUrl: env.databaseUrl, taskQueue: env.taskQueue, workerId: env.workerId, sandboxRoot: env.sandboxRoot, logDir });
+    receive(env, workers);
+  });
+  afterAll(async () => {
+    await workers?.killAll();
     await env?.close();
   });
 }
