@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { findMongoBinaries } from '../../activities/engines/mongodb/binaries.js';
 import { MONEY_COLLECTION, moneyDumpArchive, moneyDumpDirectory } from '../support/mongo-money-dump.js';
@@ -56,6 +59,23 @@ describe('MongoDB drills', () => {
   });
 
   // Bad MongoDB backups are cases of the bad-backup corpus (bad-backup-corpus.test.ts).
+
+  it('a dump directory holding a link to a host file ends as error naming the link, and the file is never read', async () => {
+    const dir = path.join(env.scratchDir, `linked-dir-${randomBytes(3).toString('hex')}`);
+    fs.cpSync(env.fixture(MONGO_FIXTURE_FILES.directory), dir, { recursive: true });
+    const canary = `canary-${randomBytes(6).toString('hex')}`;
+    // A BSON document holding the canary: read and restored, it would show up in the drill's counts.
+    const planted = path.join(env.scratchDir, `planted-${randomBytes(3).toString('hex')}.bson`);
+    fs.writeFileSync(planted, BSON.serialize({ secret: canary }), { mode: 0o644 });
+    const database = fs.readdirSync(dir, { withFileTypes: true }).find((entry) => entry.isDirectory())!.name;
+    fs.symlinkSync(planted, path.join(dir, database, 'stolen.bson'));
+    const result = await env.runDrill(mongoRequest(dir));
+    expect(result.outcome).toBe('error');
+    expect(result.reason).toContain(`the dump directory holds a symbolic link (${database}/stolen.bson), which mongodump never writes`);
+    expect(result.tables.map((table) => table.name)).not.toContain('stolen');
+    expect(JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drill_checks'))).not.toContain(canary);
+    expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+  });
 
   it('rejects a PostgreSQL-only format for the mongodb engine before doing anything', async () => {
     const result = await env.runDrill(mongoRequest(env.fixture(MONGO_FIXTURE_FILES.archive), { format: 'custom' }));

@@ -4,7 +4,7 @@
  * success, so a partial copy would pass with fewer documents; walking the length prefixes finds the
  * cut. With `scanner`, the same bytes also pass through a FerretDB LimitationScanner.
  */
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
@@ -29,7 +29,8 @@ export async function readDumpDirectory(dir: string, signal: AbortSignal, option
     for (const name of (await fs.readdir(path.join(dir, database.name))).filter((f) => /\.bson(\.gz)?$/.test(f)).sort()) {
       signal.throwIfAborted();
       const file = path.join(dir, database.name, name);
-      const raw = createReadStream(file);
+      // Never through a link, even one that appeared after the dump was looked at.
+      const raw = (await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)).createReadStream();
       const stages: NodeJS.ReadWriteStream[] = [];
       if (name.endsWith('.gz')) stages.push(createGunzip());
       if (options.scanLimitations && !limitation) stages.push(new LimitationScanner('bson', `${database.name}.${name.replace(/\.bson(\.gz)?$/, '')}`, (found) => (limitation = found)));

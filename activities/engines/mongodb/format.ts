@@ -4,11 +4,12 @@
  * right after the magic; a directory dump (`<db>/<collection>.bson` + `.metadata.json`, `.gz`
  * with --gzip) in its `prelude.json`.
  */
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { BSON } from 'mongodb';
-import { backupRejected } from '../../failures.js';
+import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import type { BackupContent } from '../../backup-content.js';
 import type { Producer } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
@@ -107,10 +108,13 @@ async function detectDirectory(dir: string): Promise<MongoDump> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const names = entries.map((e) => e.name);
   if (names.includes('toc.dat')) reject('a pg_dump directory-format dump (PostgreSQL), not a MongoDB dump');
+  refuseForeignEntries(entries, '');
   let collections = 0;
   let gzip = false;
   for (const entry of entries.filter((e) => e.isDirectory())) {
-    for (const file of await fs.readdir(path.join(dir, entry.name))) {
+    const files = await fs.readdir(path.join(dir, entry.name), { withFileTypes: true });
+    refuseForeignEntries(files, `${entry.name}/`);
+    for (const { name: file } of files) {
       if (!COLLECTION_FILE.test(file)) continue;
       if (/\.bson(\.gz)?$/.test(file)) collections += 1;
       if (file.endsWith('.gz')) gzip = true;
@@ -124,6 +128,18 @@ async function detectDirectory(dir: string): Promise<MongoDump> {
     throw backupRejected({ name: 'format', observed: description, expected: EXPECTED, message: `not a MongoDB dump: ${description}` });
   }
   return { format: 'directory', gzip, producer: await directoryProducer(dir), collections };
+}
+
+/**
+ * mongodump writes only folders and regular files. A link could make the worker's own reads (the
+ * completeness walk, the metadata) reach a host file, and a FIFO would leave them waiting forever;
+ * neither is a self-contained backup, whatever it would restore.
+ */
+function refuseForeignEntries(entries: Dirent[], prefix: string): void {
+  const foreign = entries.find((entry) => !entry.isFile() && !entry.isDirectory());
+  if (!foreign) return;
+  const kind = foreign.isSymbolicLink() ? 'a symbolic link' : foreign.isFIFO() ? 'a named pipe' : 'a special file';
+  throw sandboxCannotRestore(`the dump directory holds ${kind} (${prefix}${foreign.name}), which mongodump never writes: drills restore only self-contained dump directories of folders and regular files${foreign.isSymbolicLink() ? ': copy the linked files in (cp -rL) and point the plan at the copy' : ': remove it'}`);
 }
 
 async function directoryProducer(dir: string): Promise<Producer | null> {

@@ -146,15 +146,17 @@ function gzipFailure(error: NodeJS.ErrnoException, plainBytes: number): Error {
 
 /**
  * mongorestore reads the directory itself, as the worker's account (backup directories are often
- * private to it); it only loads BSON, it runs nothing from the dump. Progress is what it has read.
+ * private to it), jailed so that it sees nothing but the dump (read-only) and the sandbox's socket:
+ * a link or a metadata file naming a host path finds nothing there. Progress is what it has read.
  */
 async function restoreDirectory(request: RestoreRequest, mongorestore: string, args: string[], gzip: boolean): Promise<{ run: ToolRun; bytesRead: number }> {
   const total = request.content.sizeBytes;
   const progress = watchReadProgress(total, request.onProgress);
   try {
-    // Not jailed: as root the jail drops the right to connect to the sandbox account's socket, and
-    // mongorestore only loads BSON (it runs nothing a dump says).
-    const run = await runTool(mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${request.content.directory}`], {
+    const directory = request.content.directory!;
+    const tool = await jailed(request.sandbox, mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${directory}`], { readOnly: [toolsRoot(mongorestore), directory], writableSandbox: false, asWorker: true, cwd: request.sandbox.socketDir });
+    const run = await runTool(tool.command, tool.args, {
+      name: 'mongorestore',
       env: toolEnv(),
       signal: request.signal,
       cwd: request.sandbox.socketDir,

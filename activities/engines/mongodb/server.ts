@@ -10,6 +10,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
+import { runToolOrThrow } from '../../process.js';
 import { jailed, jailInitPid } from '../../sandboxes/jail.js';
 import { findMongoBinaries, type MongoBinaries } from './binaries.js';
 import { mongoSocket, mongoUri } from './client.js';
@@ -90,6 +91,7 @@ export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
     const client = new MongoClient(mongoUri(sandbox), { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });
+      await openSocketToRestoreClient(sandbox);
       return;
     } catch (err) {
       lastError = (err as Error).message;
@@ -101,6 +103,17 @@ export async function startMongoServer(sandbox: SandboxHandle): Promise<void> {
   await stopMongoServer(sandbox);
   const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
   throw new Error(`${server.kind} sandbox server did not start${dead ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000}s (${lastError})`}: ${tail || 'nothing logged'}`);
+}
+
+/**
+ * mongorestore reads a dump directory as the worker, which as root keeps no right but reading
+ * (../../sandboxes/jail.ts), so the socket must take writers other than the sandbox account, as
+ * PostgreSQL's does. Its folder is the sandbox account's alone (0700): nobody else reaches it. The
+ * chmod runs as that account, so a link planted in the socket's place changes nothing of anyone else's.
+ */
+async function openSocketToRestoreClient(sandbox: SandboxHandle): Promise<void> {
+  if (sandbox.uid === process.getuid?.()) return;
+  await runToolOrThrow('chmod', ['0666', mongoSocket(sandbox)], { uid: sandbox.uid, gid: sandbox.gid, env: { PATH: process.env.PATH } });
 }
 
 /**
