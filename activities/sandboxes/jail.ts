@@ -76,6 +76,28 @@ export interface JailOptions {
   asWorker?: boolean;
   /** Where the command starts inside the jail (a mounted directory); the sandbox directory, or / without it. */
   cwd?: string;
+  /**
+   * No shell inside: a server that never needs one (PostgreSQL) then cannot run what a dump hides
+   * from the script filter (COPY … PROGRAM in a DO block or a function, system() from C), and the
+   * attempt fails with an error the restore can name.
+   */
+  noShell?: boolean;
+}
+
+/** The shells a program could start; links (sh → dash) are covered by what they point to. */
+const SHELLS = ['/usr/bin/sh', '/usr/bin/dash', '/usr/bin/bash', '/usr/bin/rbash', '/usr/bin/zsh', '/usr/bin/ksh', '/usr/bin/mksh', '/usr/bin/busybox'];
+
+function shellBinaries(): string[] {
+  const found = new Set<string>();
+  for (const shell of SHELLS) {
+    try {
+      const real = fs.realpathSync(shell);
+      if (real.startsWith('/usr/') && fs.statSync(real).isFile()) found.add(real);
+    } catch {
+      // not installed
+    }
+  }
+  return [...found];
 }
 
 /**
@@ -103,6 +125,7 @@ export async function jailed(sandbox: SandboxHandle, command: string, args: stri
   if (!writableSandbox || !sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push('--bind', sandbox.socketDir, sandbox.socketDir);
   // After the sandbox: an archive in the (hidden) work dir is mounted over the tmpfs.
   for (const dir of (options.readOnly ?? []).filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
+  if (options.noShell) for (const shell of shellBinaries()) mounts.push('--ro-bind', '/dev/null', shell);
   const lifetime = options.outliveWorker ? [] : ['--die-with-parent'];
   const base = options.asWorker && process.getuid?.() === 0 ? baseArguments(ROOT_NAMESPACES) : baseArguments();
   return { command: bwrap, args: [...base, ...lifetime, ...mounts, '--chdir', options.cwd ?? (writableSandbox ? sandbox.dir : '/'), '--', command, ...args], jailed: true };

@@ -96,6 +96,13 @@ const CASES: Array<{ name: string; sql: () => string; reason: RegExp }> = [
     reason: /tried to run shell commands .*COPY … PROGRAM at line \d+/,
   },
   {
+    // Not at the start of a line, so the script filter cannot see it, and a command that would
+    // succeed inside the jail: only the jail having no shell makes the attempt fail, and show.
+    name: 'COPY … PROGRAM hidden in a DO block',
+    sql: () => `DO $$BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ''id > /dev/null'''; END$$;`,
+    reason: /tried to run shell commands .*COPY … PROGRAM "id > \/dev\/null", refused by the sandbox server/,
+  },
+  {
     name: 'a C function bound to libc system()',
     sql: () => `CREATE FUNCTION public.sys(cstring) RETURNS integer\n    LANGUAGE c STRICT\n    AS '/lib/x86_64-linux-gnu/libc.so.6', 'system';\nSELECT public.sys('touch ${outside}/c-ran; cat ${dataKey} > /tmp/stolen');`,
     reason: /a C function bound to libc\.so\.6's system\(\) at line \d+/,
@@ -221,6 +228,36 @@ describe('hostile archives are confined to themselves', () => {
     expect(result.reason).toMatch(/could not open input file .*No such file or directory/);
     const record = JSON.stringify(result) + JSON.stringify(await env.query('SELECT * FROM drills')) + JSON.stringify(await env.query('SELECT * FROM drill_checks'));
     expect(record).not.toContain(CANARY_DATA);
+  });
+});
+
+describe('hostile archives are named too', () => {
+  it('a custom archive whose materialized view runs COPY … PROGRAM when refreshed fails saying so, and nothing runs', async () => {
+    const installations = configuredPostgresInstallations();
+    const bins = (await installations.forMajor(17)) ?? (await installations.list())[0]!;
+    const server = await startScratchPostgres(bins, path.join(env.scratchDir, `refresh-${randomBytes(3).toString('hex')}`));
+    try {
+      const sql = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+      // Harmless where it is made (a TCP connection here); over the sandbox's Unix socket, at
+      // pg_restore's REFRESH, it tries to run a command.
+      await sql.unsafe(`CREATE FUNCTION public.refresh_payload() RETURNS int LANGUAGE plpgsql AS $f$
+        BEGIN
+          IF inet_server_port() IS NULL THEN
+            EXECUTE 'COPY (SELECT 1) TO PRO' || 'GRAM ''touch ${outside}/refresh-ran''';
+          END IF;
+          RETURN 1;
+        END $f$`);
+      await sql.unsafe(`CREATE MATERIALIZED VIEW public.innocent AS SELECT public.refresh_payload() AS one`);
+      await sql.end();
+      const archive = path.join(env.scratchDir, `refresh-${randomBytes(3).toString('hex')}.dump`);
+      await execFileAsync(bins.path('pg_dump'), ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '-Fc', '-f', archive, 'postgres']);
+      const result = await env.runDrill(postgresRequest(archive));
+      expect(result.outcome).toBe('failed');
+      expect(result.reason).toMatch(/tried to run shell commands .*COPY … PROGRAM "touch [^"]*refresh-[^"]*", refused by the sandbox server/);
+      expect(fs.readdirSync(outside)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -46,7 +46,7 @@ export async function launchPostgres(
   options: { timeoutSeconds: number; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<LaunchOutcome> {
   const serverArgs = ['-D', sandbox.dataDir, '-p', String(sandbox.port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
-  const jail = await jailed(sandbox, bins.path('postgres'), serverArgs, { readOnly: [installationRoot(bins)], outliveWorker: true });
+  const jail = await jailed(sandbox, bins.path('postgres'), serverArgs, { readOnly: [installationRoot(bins)], outliveWorker: true, noShell: true });
   if (!jail.jailed) return launchWithPgCtl(sandbox, bins, settings, options);
 
   const log = fs.openSync(path.join(sandbox.workDir, JAILED_LOG_FILE), 'w', 0o600);

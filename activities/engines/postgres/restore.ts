@@ -27,7 +27,7 @@ import type { PostgresBinaries } from './binaries.js';
 import { producerCheck } from '../producer-check.js';
 import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
 import { archiveVersionReadable, newestArchiveVersionRead, readPostgresProducer, type PostgresProducer } from './producer.js';
-import { classifyRestoreErrors, describeErrors, parseRestoreErrors } from './restore-errors.js';
+import { classifyRestoreErrors, describeErrors, parseRestoreErrors, type RestoreError } from './restore-errors.js';
 import { quoteIdent } from './identifiers.js';
 import { clientEnv, ensureServerMajor } from './server.js';
 import type { PostgresInstallations } from './installations.js';
@@ -290,6 +290,26 @@ export function endsWithTrailer(head: string, tail: string): boolean {
  */
 const SANDBOX_FAULT = /No space left on device|could not extend file|could not write to file|out of memory|out of shared memory|could not resize shared memory|server closed the connection unexpectedly|terminating connection because of crash of another server process|the database system is (in recovery mode|shutting down|starting up)|no connection to the server|connection to server .* failed/i;
 
+/**
+ * The server's jail has no shell (../../sandboxes/jail.ts), so a COPY … PROGRAM the script filter
+ * could not see (inside a DO block or a function, or in an archive) fails with this error. Only a
+ * dump that tried to run a command can cause it.
+ */
+const SHELL_REFUSED = /^(?:could not execute command|program) "(.*?)"(?: failed)?/;
+
+function rejectShellAttempts(errors: RestoreError[]): void {
+  const attempts = errors.map((e) => e.message.match(SHELL_REFUSED)?.[1]).filter((command): command is string => command !== undefined);
+  if (attempts.length === 0) return;
+  const first = attempts[0]!.length > 60 ? `${attempts[0]!.slice(0, 60)}…` : attempts[0]!;
+  const observed = `COPY … PROGRAM ${JSON.stringify(first)}${attempts.length > 1 ? ` and ${attempts.length - 1} more` : ''}, refused by the sandbox server`;
+  throw backupRejected({
+    name: 'restore',
+    observed,
+    expected: 'no COPY … PROGRAM',
+    message: `the dump tried to run shell commands on the host restoring it (${observed}), which no pg_dump output does: it was made or altered to attack whatever restores it, so it is not a backup to trust. The sandbox server has no shell, so nothing ran`,
+  });
+}
+
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
 function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
@@ -298,6 +318,7 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
     throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
   }
   const errors = parseRestoreErrors(run.errorLines);
+  rejectShellAttempts(errors);
   const fault = errors.find((e) => SANDBOX_FAULT.test(e.message)) ?? run.errorLines.find((line) => SANDBOX_FAULT.test(line));
   if (fault) {
     // Retried from an empty database; if it keeps happening the drill ends as `error` saying so.
