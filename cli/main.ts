@@ -14,6 +14,7 @@ Plans:
   vault     add | list | rm credentials; rotate the vault's master key
 Host:
   engines   List the engine versions this host's sandboxes run; install PostgreSQL majors
+  doctor    Check that Temporal, a worker, the API and this host can run drills, and what to fix
 
 Run "drill <command> --help" for a command's options.
 Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   channel: async () => (await import('./commands/channel.js')).channelCommand,
   vault: async () => (await import('./commands/vault.js')).vaultCommand,
   engines: async () => (await import('./commands/engines.js')).enginesCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

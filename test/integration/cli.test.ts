@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,5 +219,46 @@ describe('drill list and show', () => {
     expect(show.stdout).toMatch(/^  failure  level readable, step inspect$/m);
     expect(show.stdout).toMatch(/^    ✗ readable rows: only 4,617 row\(s\) in all tables, the plan requires at least 1,000,000\n      observed 4,617 row\(s\), 1 empty table\(s\)\n      expected >= 1,000,000$/m);
     expect(show.stdout).toMatch(/^  step log\n    locate passed after \S+\n    provision passed after \S+\n    restore passed after \S+\n    inspect failed after \S+: /m);
+  });
+});
+
+describe('drill doctor', () => {
+  type DoctorReport = { ok: boolean; checks: Array<{ check: string; status: string; detail: string }> };
+  const statusOf = (report: DoctorReport, check: string) => report.checks.find((c) => c.check === check);
+
+  it('says the installation is ready when Temporal, a worker, the API and the host are', async () => {
+    const { code, stdout } = await drill(['doctor', '--json']);
+    const report = JSON.parse(stdout) as DoctorReport;
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(code).toBe(0);
+    expect(statusOf(report, 'temporal')).toMatchObject({ status: 'ok', detail: `${env.temporalAddress}, namespace "default"` });
+    expect(statusOf(report, 'worker')).toMatchObject({ status: 'ok', detail: expect.stringMatching(new RegExp(`^\\d+ worker\\(s\\) polling "${env.taskQueue}": `)) });
+    expect(statusOf(report, 'api')).toMatchObject({ status: 'ok', detail: `${api.url}: the API, its history database and its Temporal answer` });
+    expect(statusOf(report, 'jail')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^bubblewrap \d+\.\d+/) });
+    expect(statusOf(report, 'sandbox disk')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^\d+\.\d GiB free under \//) });
+    const table = await drill(['doctor']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ready to run drills/m);
+  });
+
+  it('names what stops drills and exits 2: a task queue no worker polls, an API that is not there', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const { code, stdout } = await drill(['doctor', '--json'], { RESTORE_DRILL_TASK_QUEUE: `nobody-polls-${process.pid}`, RESTORE_DRILL_API: `http://127.0.0.1:${closedPort}` });
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as DoctorReport;
+    expect(report.ok).toBe(false);
+    expect(statusOf(report, 'temporal')?.status).toBe('ok');
+    expect(statusOf(report, 'worker')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`no worker polls the task queue "nobody-polls-${process.pid}" for workflows: drills would wait; start one`) });
+    expect(statusOf(report, 'api')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`cannot reach the API at http://127.0.0.1:${closedPort}`) });
+
+    const unreachable = await drill(['doctor'], { TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}` });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stdout).toMatch(new RegExp(`^temporal\\s+fail\\s+cannot reach Temporal at 127\\.0\\.0\\.1:${closedPort}`, 'm'));
+    expect(unreachable.stdout).toMatch(/^1 problem\(s\) stop drills here; fix the lines marked fail$/m);
   });
 });
