@@ -17,9 +17,12 @@ import { Context } from '@temporalio/activity';
 import { loadConfig } from '../core/config.js';
 import type { SandboxHandle, StepName } from '../core/drill.js';
 import { formatDuration, parseDurationSeconds } from '../core/duration.js';
+import { sandboxFault } from './failures.js';
 
 const MAX_FAULTS = 3;
 export const WORKERS_LOST = 'WorkersLost';
+const SANDBOX_DISK_FULL = 'SandboxDiskFull';
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
 
 interface AttemptEntry {
   attempt: number;
@@ -49,7 +52,14 @@ export async function withAttemptLedger<T>(sandbox: SandboxHandle, step: StepNam
         `(killed, out of memory or hung), longer than RESTORE_DRILL_LOST_WORKER_BUDGET=${budget}: check the worker's log and the host's OOM killer`,
     });
   }
-  await writeEntries(file, [...entries.filter((entry) => entry.attempt !== attempt), { attempt, startedAt: now }]);
+  try {
+    await writeEntries(file, [...entries.filter((entry) => entry.attempt !== attempt), { attempt, startedAt: now }]);
+  } catch (err) {
+    // What the last attempt restored still fills the sandbox's disk: another attempt cannot fit
+    // either, and without its record it would be retried for ever.
+    if (DISK_FULL.has((err as NodeJS.ErrnoException).code ?? '')) throw ApplicationFailure.create({ type: SANDBOX_DISK_FULL, nonRetryable: true, message: sandboxFault(`its disk is full: what the last ${step} attempt wrote fills ${sandbox.dir}, with no room left even to record another attempt (${(err as Error).message})`).message });
+    throw err;
+  }
 
   try {
     const result = await run();
@@ -103,6 +113,11 @@ async function readEntries(file: string): Promise<AttemptEntry[]> {
 async function writeEntries(file: string, entries: AttemptEntry[]): Promise<void> {
   // A temporary file of its own: two attempts (one outliving its worker) may write at once.
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify(entries), { mode: 0o600 });
-  await fs.rename(temporary, file);
+  try {
+    await fs.writeFile(temporary, JSON.stringify(entries), { mode: 0o600 });
+    await fs.rename(temporary, file);
+  } catch (err) {
+    await fs.rm(temporary, { force: true });
+    throw err;
+  }
 }

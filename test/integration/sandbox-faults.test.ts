@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { BSON } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { FIXTURE_TABLES } from '../support/fixtures.js';
@@ -20,6 +22,20 @@ function bigDump(): string {
   const text = fs.readFileSync(file, 'utf8');
   fs.writeFileSync(file, text.replace('-- PostgreSQL database dump complete', "CREATE TABLE public.big AS SELECT g AS id, repeat('x', 1000) AS filler FROM generate_series(1, 300000) AS g;\n\n-- PostgreSQL database dump complete"));
   return file;
+}
+
+/**
+ * A sound mongodump --gzip directory of 250,000 documents of 1 KB filler: a few hundred KB on disk,
+ * about 250 MB once restored, more than the small sandbox disk holds.
+ */
+function bigMongoDumpDirectory(): string {
+  const dir = path.join(env.scratchDir, 'big-mongo-dump');
+  fs.mkdirSync(path.join(dir, 'shop'), { recursive: true });
+  const filler = 'x'.repeat(1000);
+  const documents = Array.from({ length: 250_000 }, (_, i) => Buffer.from(BSON.serialize({ _id: i, filler })));
+  fs.writeFileSync(path.join(dir, 'shop', 'big.bson.gz'), gzipSync(Buffer.concat(documents)));
+  fs.writeFileSync(path.join(dir, 'shop', 'big.metadata.json.gz'), gzipSync(JSON.stringify({ indexes: [{ v: 2, key: { _id: 1 }, name: '_id_' }], collectionName: 'big', type: 'collection' })));
+  return dir;
 }
 
 describe('sandbox faults', () => {
@@ -40,6 +56,14 @@ describe('sandbox faults', () => {
       expect(result.outcome).toBe('error');
       expect(result.failedStep).toBe('provision');
       expect(result.reason).toMatch(/not enough disk for this sandbox: [\d.]+ [KMG]i?B free under .*, about [\d.]+ [KMG]i?B needed \(the backup's size and a reserve\)\. Free space there or point RESTORE_DRILL_SANDBOX_DIR at a larger disk/);
+      expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
+    });
+
+    it('a MongoDB sandbox whose disk fills up ends as error naming it, never as failed', async () => {
+      const result = await env.runDrill({ engine: 'mongodb', source: { kind: 'file', path: bigMongoDumpDirectory() } });
+      expect(result.outcome).toBe('error');
+      // FerretDB's SQLite fills the disk; the retry then finds no room even for its own record.
+      expect(result.reason).toMatch(/the sandbox failed under the restore, not the backup: .*(database or disk is full|its disk is full).*give the sandbox more disk or memory/);
       expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
     });
 
