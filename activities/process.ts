@@ -43,6 +43,8 @@ export interface ToolOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** The tool's name in the run's record, when `command` is a wrapper (the sandbox jail). */
   name?: string;
+  /** Bytes the tool reads from its file descriptor 3 to its end (a jail's seccomp filter). */
+  fd3?: Buffer;
 }
 
 export const isToolErrorLine = (line: string) => /\b(ERROR|FATAL|PANIC)\b|error:/.test(line);
@@ -79,7 +81,7 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
     const spawnOptions: SpawnOptions = {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: [stdinFd ?? (options.stdin ? 'pipe' : 'ignore'), 'ignore', 'pipe'],
+      stdio: [stdinFd ?? (options.stdin ? 'pipe' : 'ignore'), 'ignore', 'pipe', ...(options.fd3 ? (['pipe'] as const) : [])],
       uid: options.uid,
       gid: options.gid,
     };
@@ -88,6 +90,11 @@ export function runTool(command: string, args: string[], options: ToolOptions = 
       child = spawn(command, args, spawnOptions);
     } finally {
       if (stdinFd !== undefined) fs.closeSync(stdinFd);
+    }
+    if (options.fd3) {
+      const fd3 = child.stdio[3] as NodeJS.WritableStream | null;
+      fd3?.on('error', () => {});
+      fd3?.end(options.fd3);
     }
     options.onSpawn?.(child);
     const isErrorLine = options.isErrorLine ?? isToolErrorLine;

@@ -19,6 +19,7 @@ import { loadConfig } from '../../core/config.js';
 import type { SandboxHandle } from '../../core/drill.js';
 import { sandboxCannotRestore } from '../failures.js';
 import { isExecutable } from '../executables.js';
+import { handleSyscallFilter } from './seccomp.js';
 
 const execFileAsync = promisify(execFile);
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
@@ -104,7 +105,15 @@ function shellBinaries(): string[] {
  * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
  * there is none (after the one warning).
  */
-export async function jailed(sandbox: SandboxHandle, command: string, args: string[], options: JailOptions = {}): Promise<{ command: string; args: string[]; jailed: boolean }> {
+export interface JailedCommand {
+  command: string;
+  args: string[];
+  jailed: boolean;
+  /** What the spawner must give the command as its file descriptor 3 (the seccomp filter bubblewrap reads). */
+  fd3?: Buffer;
+}
+
+export async function jailed(sandbox: SandboxHandle, command: string, args: string[], options: JailOptions = {}): Promise<JailedCommand> {
   const status = await jailStatus(sandbox);
   if (!status.jailed) {
     if (loadConfig().jail === 'required') throw sandboxCannotRestore(`sandbox processes must run jailed (RESTORE_DRILL_JAIL=required), and ${status.detail}`);
@@ -122,13 +131,20 @@ export async function jailed(sandbox: SandboxHandle, command: string, args: stri
     // The work dir holds the worker's plaintext copies and markers: not the sandbox's to see.
     mounts.push('--tmpfs', sandbox.workDir);
   }
-  if (!writableSandbox || !sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push('--bind', sandbox.socketDir, sandbox.socketDir);
+  const asRoot = options.asWorker === true && process.getuid?.() === 0;
+  // Read-only for a tool that keeps root's right to read: connecting to the socket needs no write to the mount.
+  if (!writableSandbox || !sandbox.socketDir.startsWith(sandbox.dir + path.sep)) mounts.push(asRoot ? '--ro-bind' : '--bind', sandbox.socketDir, sandbox.socketDir);
   // After the sandbox: an archive in the (hidden) work dir is mounted over the tmpfs.
   for (const dir of (options.readOnly ?? []).filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
   if (options.noShell) for (const shell of shellBinaries()) mounts.push('--ro-bind', '/dev/null', shell);
   const lifetime = options.outliveWorker ? [] : ['--die-with-parent'];
-  const base = options.asWorker && process.getuid?.() === 0 ? baseArguments(ROOT_NAMESPACES) : baseArguments();
-  return { command: bwrap, args: [...base, ...lifetime, ...mounts, '--chdir', options.cwd ?? (writableSandbox ? sandbox.dir : '/'), '--', command, ...args], jailed: true };
+  const base = asRoot ? baseArguments(ROOT_NAMESPACES) : baseArguments();
+  // Root's capability to read any file also opens files by handle, past the mount view: refused.
+  // (In a user namespace, as the sandbox account, the capability counts for nothing on the host.)
+  const filter = asRoot ? handleSyscallFilter() : undefined;
+  if (asRoot && !filter) throw sandboxCannotRestore(`no seccomp filter for ${process.arch} here: a tool reading the backup as root cannot be confined on this processor; run the worker as a user other than root`);
+  const seccomp = filter ? ['--seccomp', '3'] : [];
+  return { command: bwrap, args: [...base, ...seccomp, ...lifetime, ...mounts, '--chdir', options.cwd ?? (writableSandbox ? sandbox.dir : '/'), '--', command, ...args], jailed: true, fd3: filter };
 }
 
 /**

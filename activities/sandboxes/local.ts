@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Engine, SandboxHandle } from '../../core/drill.js';
 import type { SandboxSize } from '../../core/plan.js';
+import { mountWithoutExec, unmountSandbox } from './noexec-mount.js';
 import { claimSandboxLeases, holdsSandboxLeases, killSandboxAccountProcesses, recordSandboxInSlot, releaseSandboxLeases, sandboxesInSlots } from './slots.js';
 
 export const SANDBOX_DIR_PREFIX = 'restore-drill-sandbox-';
@@ -87,9 +88,11 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
   try {
     await recordSandboxInSlot(rootDir, handle);
     await fs.mkdir(dir, { mode: 0o700 });
+    await mountWithoutExec(dir);
     if (!(await holdsSandboxLeases(rootDir, dir, leases))) throw new Error(`the sandbox ${dir} lost its slot while it was being made (the worker stalled): provisioning tries again`);
     if (socketDir !== nestedSocketDir) await fs.mkdir(socketDir, { mode: 0o700 });
   } catch (err) {
+    await unmountSandbox(dir);
     await fs.rm(dir, { recursive: true, force: true });
     if (socketDir !== nestedSocketDir) await fs.rm(socketDir, { recursive: true, force: true });
     await releaseSandboxLeases({ dir, slot, accountSlot });
@@ -129,6 +132,7 @@ export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
   // As root the account is this sandbox's alone: whatever of it still runs (a tool a jail lost
   // track of, a process a dump started unjailed) goes with it.
   await killSandboxAccountProcesses(handle);
+  await unmountSandbox(handle.dir);
   await fs.rm(handle.dir, { recursive: true, force: true, maxRetries: 3 });
   // After the files: the next holder of the slot's account must find nothing of this sandbox.
   await releaseSandboxLeases(handle);
@@ -171,7 +175,10 @@ export async function findLocalSandboxes(drillId: string, rootDir?: string): Pro
       // No marker: either being created right now, or a creation that crashed before writing it
       // (nothing was started in it then). Only the latter, recognisably old, is removed.
       const stat = await fs.stat(dir).catch(() => undefined);
-      if (stat && Date.now() - stat.mtimeMs > MARKERLESS_GRACE_MS) await fs.rm(dir, { recursive: true, force: true });
+      if (stat && Date.now() - stat.mtimeMs > MARKERLESS_GRACE_MS) {
+        await unmountSandbox(dir);
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     }
   }
   return found;

@@ -31,6 +31,9 @@ import type { DrillResult } from '../../core/drill.js';
 
 const execFileAsync = promisify(execFile);
 
+/** Debian's PostgreSQL 15 (what the fixtures are dumped with, so what restores them). */
+const LIBRARY_DIR = '/usr/lib/postgresql/15/lib';
+
 let env: DrillTestEnv;
 useDrillTestEnv('hostile', (created) => (env = created));
 
@@ -126,6 +129,20 @@ describe('hostile backups are contained and reported', () => {
     for (const canary of [CANARY_DATA, CANARY_SIBLING, CANARY_ENV]) expect(record).not.toContain(canary);
     expect(fs.readFileSync(siblingSecret, 'utf8')).toBe(CANARY_SIBLING);
     expect(sandboxLeftovers(env.sandboxRoot).filter((dir) => !dir.includes('hostile-sibling'))).toEqual([]);
+  });
+
+  it.runIf(process.getuid?.() === 0)('a library the dump writes into the server\'s files cannot be loaded, by LOAD or by a C function, and the attempt is named', async () => {
+    // A real PostgreSQL module, so only the sandbox's noexec mount can make LOAD fail.
+    const module = fs.readFileSync(path.join(LIBRARY_DIR, 'plpgsql.so')).toString('base64');
+    const writeLibrary = (name: string) => `DO $$DECLARE o oid; BEGIN o := lo_from_bytea(0, decode('${module}', 'base64')); PERFORM lo_export(o, current_setting('data_directory') || '/${name}'); PERFORM lo_unlink(o); END$$;`;
+    const load = await env.runDrill(postgresRequest(hostileDump('load-planted', `${writeLibrary('planted.so')}\nDO $$BEGIN EXECUTE 'LOAD ' || quote_literal(current_setting('data_directory') || '/planted.so'); END$$;`)));
+    expect(load.outcome).toBe('failed');
+    expect(load.reason).toMatch(/the dump tried to run code of its own .*it loaded planted\.so, a library it wrote.*The sandbox cannot run files it writes/);
+
+    const bound = await env.runDrill(postgresRequest(hostileDump('bound-planted', `${writeLibrary('bound.so')}\nSET check_function_bodies = false;\nDO $$BEGIN EXECUTE format('CREATE FUNCTION public.innocent() RETURNS void LANGUAGE c AS %L, %L', current_setting('data_directory') || '/bound.so', 'plpgsql_call_handler'); END$$;`)));
+    expect(bound.outcome).toBe('failed');
+    // CREATE FUNCTION … LANGUAGE c loads its library at once, whatever check_function_bodies says.
+    expect(bound.reason).toMatch(/the dump tried to run code of its own .*it loaded bound\.so, a library it wrote.*The sandbox cannot run files it writes/);
   });
 
   it('pg_read_file of a worker file or a sibling sandbox finds nothing there: the jail shows neither', async () => {

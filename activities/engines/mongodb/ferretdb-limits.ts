@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { BSON } from 'mongodb';
+import { readUntrustedFile } from '../../untrusted-files.js';
 
 /** BSON element types FerretDB 1.x cannot store, by type byte. */
 const UNSUPPORTED_TYPES: Record<number, string> = {
@@ -243,7 +244,7 @@ export async function findMetadataLimitation(dir: string): Promise<Limitation | 
   for (const database of (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
     const files = await fs.readdir(path.join(dir, database.name));
     for (const file of files.filter((f) => /\.metadata\.json(\.gz)?$/.test(f))) {
-      const raw = await fs.readFile(path.join(dir, database.name, file));
+      const raw = await readUntrustedFile(path.join(dir, database.name, file), MAX_METADATA_BYTES).catch(() => Buffer.alloc(0));
       const metadata = safeJson((file.endsWith('.gz') ? gunzipSafe(raw) : raw).toString('utf8'));
       const feature = unsupportedOption(metadata);
       if (feature) return { feature, namespace: `${database.name}.${file.replace(/\.metadata\.json(\.gz)?$/, '')}` };
@@ -252,9 +253,12 @@ export async function findMetadataLimitation(dir: string): Promise<Limitation | 
   return undefined;
 }
 
+/** Collection metadata is a few KB; a bomb that inflates past this is not read. */
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
 function gunzipSafe(raw: Buffer): Buffer {
   try {
-    return gunzipSync(raw);
+    return gunzipSync(raw, { maxOutputLength: MAX_METADATA_BYTES });
   } catch {
     return Buffer.alloc(0);
   }

@@ -13,6 +13,7 @@ import { backupRejected, sandboxCannotRestore } from '../../failures.js';
 import type { BackupContent } from '../../backup-content.js';
 import type { Producer } from '../engine.js';
 import { sniffPostgresBackup } from '../postgres/format.js';
+import { readUntrustedFile } from '../../untrusted-files.js';
 
 export type MongoDump =
   | { format: 'archive'; gzip: boolean; producer: Producer | null }
@@ -144,7 +145,7 @@ function refuseForeignEntries(entries: Dirent[], prefix: string): void {
 
 async function directoryProducer(dir: string): Promise<Producer | null> {
   try {
-    const prelude = JSON.parse(await fs.readFile(path.join(dir, 'prelude.json'), 'utf8')) as { ServerVersion?: unknown; ToolVersion?: unknown };
+    const prelude = JSON.parse((await readUntrustedFile(path.join(dir, 'prelude.json'), 1024 * 1024)).toString('utf8')) as { ServerVersion?: unknown; ToolVersion?: unknown };
     return producerOf(prelude.ServerVersion, prelude.ToolVersion);
   } catch {
     return null;

@@ -157,6 +157,7 @@ async function restoreDirectory(request: RestoreRequest, mongorestore: string, a
     const tool = await jailed(request.sandbox, mongorestore, [...args, ...(gzip ? ['--gzip'] : []), `--dir=${directory}`], { readOnly: [toolsRoot(mongorestore), directory], writableSandbox: false, asWorker: true, cwd: request.sandbox.socketDir });
     const run = await runTool(tool.command, tool.args, {
       name: 'mongorestore',
+      fd3: tool.fd3,
       env: toolEnv(),
       signal: request.signal,
       cwd: request.sandbox.socketDir,

@@ -5,6 +5,7 @@
  * pgBackRest / WAL-G repositories and point-in-time targets are later layouts of the same shape:
  * lay the files out in the data directory, then let the server recover.
  */
+import { readUntrustedFile, UntrustedFileError } from '../../untrusted-files.js';
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -194,13 +195,18 @@ async function refuseLinks(dataDir: string): Promise<void> {
   }
 }
 
+/** A manifest lists every file with its checksum: a few MB even for large clusters. */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
 /** pg_verifybackup against the backup_manifest (PostgreSQL 13+): every file's size and checksum. */
 async function verifyAgainstManifest(bins: PostgresBinaries, manifest: string, sandbox: SandboxHandle, signal: AbortSignal): Promise<Check> {
   const verify = path.join(bins.binDir, 'pg_verifybackup');
   // As the sandbox account, on a copy of the manifest: it parses files the backup supplies. -n: the
   // WAL is judged by the server's own recovery, in words about WAL.
   const copy = path.join(sandbox.dir, 'backup_manifest');
-  await writeSandboxFile(sandbox, copy, await fs.readFile(manifest));
+  await writeSandboxFile(sandbox, copy, await readUntrustedFile(manifest, MAX_MANIFEST_BYTES).catch((err: Error) => {
+    throw err instanceof UntrustedFileError ? sandboxCannotRestore(`the base backup's manifest cannot be read safely (${err.message}): drills restore only self-contained base backups`) : err;
+  }));
   const run = await runTool(verify, ['--quiet', '-n', '-m', copy, sandbox.dataDir], { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, signal });
   signal.throwIfAborted();
   if (run.exitCode !== 0) {

@@ -264,6 +264,7 @@ async function restoreArchive(request: RestoreWith, format: Exclude<PostgresForm
     const pgRestore = await jailed(request.sandbox, request.bins.path('pg_restore'), args, { readOnly: [installationRoot(request.bins), archivePath], writableSandbox: false, asWorker: true });
     const run = await runTool(pgRestore.command, pgRestore.args, {
       name: 'pg_restore',
+      fd3: pgRestore.fd3,
       env: clientEnv(request.sandbox),
       signal: request.signal,
       onSpawn: progress?.onSpawn,
@@ -298,6 +299,17 @@ const SANDBOX_FAULT = /No space left on device|could not extend file|could not w
 const SHELL_REFUSED = /^(?:could not execute command|program) "(.*?)"(?: failed)?/;
 
 function rejectShellAttempts(errors: RestoreError[]): void {
+  // Only the sandbox's noexec mount gives this error: the dump loaded a library it wrote itself.
+  const mapped = errors.find((e) => /failed to map segment from shared object/.test(e.message));
+  if (mapped) {
+    const library = mapped.message.match(/could not load library "([^"]+)"/)?.[1] ?? 'a file it wrote';
+    throw backupRejected({
+      name: 'restore',
+      observed: `LOAD of ${path.basename(library)}, refused by the sandbox`,
+      expected: 'libraries of the installed server only',
+      message: `the dump tried to run code of its own on the host restoring it (it loaded ${path.basename(library)}, a library it wrote into the server's files), which no pg_dump output does: it was made or altered to attack whatever restores it, so it is not a backup to trust. The sandbox cannot run files it writes, so nothing ran`,
+    });
+  }
   const attempts = errors.map((e) => e.message.match(SHELL_REFUSED)?.[1]).filter((command): command is string => command !== undefined);
   if (attempts.length === 0) return;
   const first = attempts[0]!.length > 60 ? `${attempts[0]!.slice(0, 60)}…` : attempts[0]!;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { SandboxHandle } from '../../../core/drill.js';
 import { hasArgument, isAlive, signalProcess, waitUntilDead } from '../../pids.js';
 import { jailedPostgresPids, launchPostgres, serverLog, stopJailedPostgres } from './launch.js';
-import { makeSandboxDirectory } from '../../sandboxes/sandbox-files.js';
+import { makeSandboxDirectory, readSandboxText } from '../../sandboxes/sandbox-files.js';
 import { sandboxCannotRestore } from '../../failures.js';
 import type { PostgresBinaries } from './binaries.js';
 import { createClusterFiles, discardTemplate, SANDBOX_SUPERUSER } from './cluster-template.js';
@@ -57,7 +57,7 @@ export async function startPostgresServer(sandbox: SandboxHandle, bins: Postgres
 
 /** Major version of the sandbox's cluster, from its PG_VERSION file; undefined before initdb. */
 export async function clusterMajor(sandbox: SandboxHandle): Promise<number | undefined> {
-  const text = await fs.readFile(path.join(sandbox.dataDir, 'PG_VERSION'), 'utf8').catch(() => undefined);
+  const text = await readSandboxText(path.join(sandbox.dataDir, 'PG_VERSION'), 64);
   const major = Number(text?.trim());
   return Number.isInteger(major) && major > 0 ? major : undefined;
 }
@@ -99,7 +99,8 @@ export async function serverPid(sandbox: SandboxHandle): Promise<number | undefi
 /** The unjailed postmaster (a jailed one's postmaster.pid holds a pid of the jail's own). */
 export async function postmasterPid(sandbox: SandboxHandle): Promise<number | undefined> {
   try {
-    const content = await fs.readFile(path.join(sandbox.dataDir, 'postmaster.pid'), 'utf8');
+    // The data directory is the sandbox's: a FIFO or a link may stand in the pid file's place.
+    const content = await readSandboxText(path.join(sandbox.dataDir, 'postmaster.pid'), 4096);
     const pid = Number(content.split('\n')[0]);
     // After a reboot the pid in a stale postmaster.pid may belong to anything: only a postgres
     // process serving this data directory may be signalled.
