@@ -55,10 +55,12 @@ export async function withAttemptLedger<T>(sandbox: SandboxHandle, step: StepNam
   try {
     await writeEntries(file, [...entries.filter((entry) => entry.attempt !== attempt), { attempt, startedAt: now }]);
   } catch (err) {
-    // What the last attempt restored still fills the sandbox's disk: another attempt cannot fit
-    // either, and without its record it would be retried for ever.
-    if (DISK_FULL.has((err as NodeJS.ErrnoException).code ?? '')) throw ApplicationFailure.create({ type: SANDBOX_DISK_FULL, nonRetryable: true, message: sandboxFault(`its disk is full: what the last ${step} attempt wrote fills ${sandbox.dir}, with no room left even to record another attempt (${(err as Error).message})`).message });
-    throw err;
+    // No room even for the attempt's record (what a failed attempt wrote, or another sandbox on the
+    // same disk, fills it): retried like a fault, by Temporal's count since the ledger cannot
+    // count it, then the drill ends as error.
+    if (!DISK_FULL.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    const message = sandboxFault(`its disk is full: there is no room under ${sandbox.dir} even to record a ${step} attempt (${(err as Error).message})`).message;
+    throw ApplicationFailure.create({ type: SANDBOX_DISK_FULL, nonRetryable: attempt > MAX_FAULTS, message });
   }
 
   try {

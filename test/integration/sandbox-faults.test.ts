@@ -11,6 +11,7 @@ import { BSON } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { FIXTURE_TABLES } from '../support/fixtures.js';
+import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
 import { postgresRequest, sandboxLeftovers, scratchCopy, slowPlainDump, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 
 let env: DrillTestEnv;
@@ -73,6 +74,26 @@ describe('sandbox faults', () => {
       expect(result.reason).toMatch(/the sandbox failed under the restore, not the backup: .*(No space left on device|could not extend file).*give the sandbox more disk or memory/);
       expect(sandboxLeftovers(env.sandboxRoot)).toEqual([]);
     });
+  });
+
+  it('a dump that only claims the disk is full (RAISE, SIGNAL) is judged on its error, as failed, not taken for a sandbox fault', async () => {
+    const claim = 'could not extend file "base/1/2": No space left on device';
+    const postgresDump = scratchCopy(env, 'good.sql', 'raises-disk-full.sql');
+    const text = fs.readFileSync(postgresDump, 'utf8');
+    fs.writeFileSync(postgresDump, text.replace('-- PostgreSQL database dump complete', () => `DO $$BEGIN RAISE EXCEPTION '${claim}'; END$$;\n\n-- PostgreSQL database dump complete`));
+    const postgresResult = await env.runDrill(postgresRequest(postgresDump));
+    expect(postgresResult.outcome).toBe('failed');
+    expect(postgresResult.reason).toContain(`psql reported 1 error(s): ${claim}`);
+
+    const mysqlDump = scratchCopy(env, MYSQL_FIXTURE_FILES.plain, 'signals-disk-full.sql');
+    const mysqlText = fs.readFileSync(mysqlDump, 'utf8');
+    const trailer = mysqlText.lastIndexOf('-- Dump completed');
+    expect(trailer).toBeGreaterThan(0);
+    fs.writeFileSync(mysqlDump, `${mysqlText.slice(0, trailer)}DELIMITER ;;\nCREATE PROCEDURE claim_disk_full() BEGIN SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = 'No space left on device'; END;;\nDELIMITER ;\nCALL claim_disk_full();\n${mysqlText.slice(trailer)}`);
+    const mysqlResult = await env.runDrill({ engine: 'mysql', source: { kind: 'file', path: mysqlDump } });
+    expect(mysqlResult.outcome).toBe('failed');
+    expect(mysqlResult.reason).toMatch(/No space left on device/);
+    expect(mysqlResult.reason).not.toMatch(/the sandbox failed under the restore/);
   });
 
   it('a sandbox server killed in the middle of a restore is retried, and the sound backup passes', async () => {

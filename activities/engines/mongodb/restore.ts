@@ -196,7 +196,9 @@ function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, forma
   const failedDocuments = summary ? Number(summary[2]) : 0;
   const harmless = errors.filter((e) => allowed.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
-  const fault = genuine.find((e) => SANDBOX_FAULT.test(e.message))?.message ?? run.stderrTail.find((line) => SANDBOX_FAULT.test(line));
+  // A duplicate-key error quotes the document's key, which a dump can make "No space left on device".
+  const realFault = (text: string) => SANDBOX_FAULT.test(text) && !/E11000 duplicate key/.test(text);
+  const fault = genuine.find((e) => realFault(e.message))?.message ?? run.stderrTail.find(realFault);
   if (fault) throw sandboxFault(fault);
   const fatal = genuine.find((e) => e.fatal);
   if (fatal) throw classifyFatal(fatal.message, restored, format, ferretdb);

@@ -31,6 +31,8 @@ const TRAILER_WINDOW_BYTES = 4096;
 
 interface MysqlError {
   message: string;
+  /** Raised by the dump itself (SIGNAL), whatever it says. */
+  signalled: boolean;
 }
 
 /** The sandbox's own failures as the client reports them: a full disk, no memory, a server gone. */
@@ -164,8 +166,9 @@ function serverNote(choice: MysqlServerChoice, mapped: string[]): string {
 
 function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, choice: MysqlServerChoice): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
-  const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, '') })).filter((e) => e.message);
-  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message));
+  const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, ''), signalled: /^ERROR 1644 /.test(line) })).filter((e) => e.message);
+  // SIGNAL (error 1644) lets a dump raise any text, "No space left on device" too.
+  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message) && !e.signalled);
   // Retried from empty databases; if it keeps happening the drill ends as `error` saying so.
   if (fault) throw sandboxFault(fault.message);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];

@@ -322,6 +322,9 @@ function rejectShellAttempts(errors: RestoreError[]): void {
   });
 }
 
+/** Lines in which the tools repeat the dump's own text rather than report an error. */
+const DUMP_ECHO = /^(?:psql:[^:]*:\d+: )?(?:LINE \d+:|STATEMENT:|CONTEXT:|DETAIL:|HINT:|QUERY:|Command was:|\s)/;
+
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
 function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
@@ -331,10 +334,13 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
   }
   const errors = parseRestoreErrors(run.errorLines);
   rejectShellAttempts(errors);
-  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message)) ?? run.errorLines.find((line) => SANDBOX_FAULT.test(line));
+  // What the dump itself says cannot name a fault: a failing statement's echo (LINE 1: …, Command
+  // was: …) quotes the dump, and RAISE prints any text, "No space left on device" too (psql's
+  // CONTEXT line then says "at RAISE").
+  const fault = run.errorLines.find((line, i) => SANDBOX_FAULT.test(line) && !DUMP_ECHO.test(line) && !run.errorLines.slice(i + 1, i + 4).some((next) => /\bat RAISE\b/.test(next)));
   if (fault) {
     // Retried from an empty database; if it keeps happening the drill ends as `error` saying so.
-    throw sandboxFault(typeof fault === 'string' ? fault : fault.message);
+    throw sandboxFault(errors.find((e) => fault.includes(e.message))?.message ?? fault);
   }
   const { genuine, harmless, harmlessSummary } = classifyRestoreErrors(errors, allowedErrors);
   const ignored = harmless.length > 0 ? `; ignored ${harmless.length} harmless error(s): ${harmlessSummary}` : '';
