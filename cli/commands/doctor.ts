@@ -140,6 +140,8 @@ async function hostChecks(): Promise<DoctorCheck[]> {
   } catch (err) {
     checks.push({ check: 'sandbox disk', status: 'fail', detail: `cannot read ${root} (${firstLine(err)}): create it or set RESTORE_DRILL_SANDBOX_DIR` });
   }
+  const shared = await sameFileSystem(root, config.dataDir);
+  if (shared) checks.push({ check: 'sandbox disk', status: 'warn', detail: `${root} is on the same file system as ${config.dataDir}: a restore that fills it also stops the history database and the other drills; give sandboxes a disk of their own (RESTORE_DRILL_SANDBOX_DIR)` });
   return checks;
 }
 
@@ -150,6 +152,14 @@ function hostCheck(row: EngineRow, jailMode: string): DoctorCheck {
   if (row.engine === 'jail') return { check, status: jailMode === 'required' ? 'fail' : 'warn', detail: jailMode === 'required' ? `${row.where}; RESTORE_DRILL_JAIL=required makes every drill end as error` : row.where };
   if (row.engine === 'mysql' || row.engine === 'mongodb') return { check, status: 'warn', detail: `${row.where}: ${row.engine} drills end as error here until it is installed (npm run setup)` };
   return { check, status: 'warn', detail: row.where };
+}
+
+async function sameFileSystem(a: string, b: string): Promise<boolean> {
+  try {
+    return (await fs.stat(a)).dev === (await fs.stat(b)).dev;
+  } catch {
+    return false;
+  }
 }
 
 function gib(bytes: number): string {
