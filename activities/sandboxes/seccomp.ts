@@ -3,8 +3,9 @@
  * open_by_handle_at and name_to_handle_at with EPERM. A jailed tool that keeps
  * CAP_DAC_READ_SEARCH (one reading the backup as root, ./jail.ts) could otherwise open any inode of
  * the host's file systems by handle, outside its mount view (the "shocker" escape); Docker's
- * default profile refuses the same calls. x32 system calls are refused too, so that their
- * numbering cannot get around the check.
+ * default profile refuses the same calls. x32 system calls and every other architecture's (the
+ * i386 entry a 64-bit program reaches with int 0x80) are refused too, so that their numbering cannot
+ * get around the check.
  */
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
@@ -37,8 +38,9 @@ export function handleSyscallFilter(arch: NodeJS.Architecture = process.arch): B
   if (!numbers) return undefined;
   return Buffer.concat([
     instruction(BPF_LD_W_ABS, 0, 0, ARCH_OFFSET),
-    // Another architecture's calls (a 32-bit program) are not these numbers: let them through.
-    instruction(BPF_JEQ_K, 0, 4, numbers.audit),
+    // Another architecture's calls (int 0x80 from a 64-bit program, a 32-bit program) have other
+    // numbers for the same calls: refused altogether, as the tools these jails run are native.
+    instruction(BPF_JEQ_K, 0, 5, numbers.audit),
     instruction(BPF_LD_W_ABS, 0, 0, NR_OFFSET),
     instruction(BPF_JGE_K, 3, 0, X32_SYSCALL_BIT),
     instruction(BPF_JEQ_K, 2, 0, numbers.openByHandleAt),

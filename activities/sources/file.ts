@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { BackupRef, Check, FileSource } from '../../core/drill.js';
 import { globToRegExp } from '../../core/glob.js';
 import { existenceChecks } from '../checks/existence.js';
+import { readUntrustedFile, UntrustedFileError } from '../untrusted-files.js';
 import { backupRejected, invalidRequest } from '../failures.js';
 import { confinedPath } from './file-confinement.js';
 
@@ -116,18 +117,27 @@ async function hashFile(file: string, total: number, options: LocateOptions): Pr
 
 /** Accepts `sha256sum` output ("<hex>  name") or a bare hex digest. */
 async function readSidecar(file: string): Promise<string | undefined> {
+  const sidecar = file + SIDECAR_SUFFIX;
+  if (!(await fsp.lstat(sidecar).catch(() => undefined))) return undefined;
   let text: string;
   try {
-    text = await fsp.readFile(file + SIDECAR_SUFFIX, 'utf8');
-  } catch {
-    return undefined;
+    // Never through a link (it could name a key file, whose text would land in the check), never
+    // blocking on a pipe; sha256sum's output for one file is well under this.
+    text = (await readUntrustedFile(sidecar, SIDECAR_LIMIT_BYTES)).toString('utf8');
+  } catch (err) {
+    const why = err instanceof UntrustedFileError ? err.message.replace(sidecar, 'it') : ((err as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw backupRejected({ name: 'checksum', observed: `sidecar ${path.basename(sidecar)}: ${why}`, expected: 'a regular file holding a sha256 hex digest', message: `the sidecar ${path.basename(sidecar)} cannot be read as a checksum file (${why})` });
   }
   const digest = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   if (!/^[0-9a-f]{64}$/.test(digest)) {
-    throw backupRejected({ name: 'checksum', observed: `unreadable sidecar "${text.trim().slice(0, 80).replace(/[^\x20-\x7e]/g, '?')}"`, expected: 'a sha256 hex digest', message: `the sidecar ${path.basename(file)}${SIDECAR_SUFFIX} does not hold a sha256 digest` });
+    // Described, never quoted: whatever the file holds is not for the drill's record.
+    throw backupRejected({ name: 'checksum', observed: `a sidecar of ${text.length} byte(s) whose first word is not 64 hex digits`, expected: 'a sha256 hex digest', message: `the sidecar ${path.basename(sidecar)} does not hold a sha256 digest` });
   }
   return digest;
 }
+
+/** "<64 hex>  <name>\n": a generous bound for a long file name. */
+const SIDECAR_LIMIT_BYTES = 64 * 1024;
 
 async function directorySize(directory: string): Promise<number> {
   let total = 0;

@@ -56,6 +56,25 @@ describe('file sources are confined', () => {
     expect(refused.reason).toContain(`the backup path ${outside} is outside the folders this worker may read backups from (RESTORE_DRILL_FILE_ROOTS=/nonexistent-root:${allowed})`);
   });
 
+  it('never reads a checksum sidecar through a link, nor quotes what a sidecar holds', async () => {
+    const canary = `CANARY-${Date.now()}`;
+    const secret = path.join(env.scratchDir, `secret-${Date.now()}`);
+    fs.writeFileSync(secret, canary, { mode: 0o600 });
+    const linked = scratchCopy(env, FIXTURE_FILES.custom, 'linked-sidecar.dump');
+    fs.symlinkSync(secret, `${linked}.sha256`);
+    const viaLink = await env.runDrill(postgresRequest(linked));
+    expect(viaLink.outcome).toBe('failed');
+    expect(viaLink.reason).toMatch(/the sidecar .*\.sha256 cannot be read as a checksum file \(it is a symbolic link\)/);
+
+    const garbage = scratchCopy(env, FIXTURE_FILES.custom, 'garbage-sidecar.dump');
+    fs.writeFileSync(`${garbage}.sha256`, `${canary}  garbage-sidecar.dump\n`);
+    const quoted = await env.runDrill(postgresRequest(garbage));
+    expect(quoted.outcome).toBe('failed');
+    expect(quoted.checks.find((c) => c.name === 'checksum')?.observed).toMatch(/^a sidecar of \d+ byte\(s\) whose first word is not 64 hex digits$/);
+    const record = JSON.stringify([viaLink, quoted]) + JSON.stringify(await env.query('SELECT * FROM drill_checks'));
+    expect(record).not.toContain(canary);
+  });
+
   it('describes a text file that is not a dump by its kind, never by its content', async () => {
     const file = path.join(env.scratchDir, `notes-${process.pid}.txt`);
     fs.writeFileSync(file, 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nregion = eu-west-1\n');

@@ -110,7 +110,8 @@ async function readPgVersion(layout: BaseBackupLayout): Promise<string> {
 
 /** A backup's small text file, read as the worker: never through a link, never more than a few KiB. */
 async function readSmallRegularFile(file: string): Promise<string> {
-  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  // O_NONBLOCK: a named pipe in a file's place must not hold a worker thread waiting for a writer.
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new Error(`${path.basename(file)} is not a regular file`);
