@@ -137,6 +137,11 @@ export async function jailed(sandbox: SandboxHandle, command: string, args: stri
   // After the sandbox: an archive in the (hidden) work dir is mounted over the tmpfs.
   for (const dir of (options.readOnly ?? []).filter((dir) => !dir.startsWith('/usr/'))) mounts.push('--ro-bind', dir, dir);
   if (options.noShell) for (const shell of shellBinaries()) mounts.push('--ro-bind', '/dev/null', shell);
+  // Last, once every mount point in them exists (a socket folder under /tmp): read-only, since
+  // bubblewrap mounts them without noexec, so a writable /tmp or /dev/shm would be a place to write
+  // a library and load it. Servers keep temporary files in the sandbox (noexec as root), and
+  // PostgreSQL's shared memory is System V, in the jail's own IPC namespace.
+  mounts.push('--remount-ro', '/tmp', '--remount-ro', '/dev');
   const lifetime = options.outliveWorker ? [] : ['--die-with-parent'];
   const base = asRoot ? baseArguments(ROOT_NAMESPACES) : baseArguments();
   // Root's capability to read any file also opens files by handle, past the mount view: refused.

@@ -90,11 +90,17 @@ export async function createLocalSandbox(drillId: string, engine: Engine, option
     await fs.mkdir(dir, { mode: 0o700 });
     await mountWithoutExec(dir);
     if (!(await holdsSandboxLeases(rootDir, dir, leases))) throw new Error(`the sandbox ${dir} lost its slot while it was being made (the worker stalled): provisioning tries again`);
-    if (socketDir !== nestedSocketDir) await fs.mkdir(socketDir, { mode: 0o700 });
+    if (socketDir !== nestedSocketDir) {
+      await fs.mkdir(socketDir, { mode: 0o700 });
+      await mountWithoutExec(socketDir);
+    }
   } catch (err) {
     await unmountSandbox(dir);
     await fs.rm(dir, { recursive: true, force: true });
-    if (socketDir !== nestedSocketDir) await fs.rm(socketDir, { recursive: true, force: true });
+    if (socketDir !== nestedSocketDir) {
+      await unmountSandbox(socketDir);
+      await fs.rm(socketDir, { recursive: true, force: true });
+    }
     await releaseSandboxLeases({ dir, slot, accountSlot });
     throw err;
   }
@@ -127,6 +133,7 @@ export async function removeLocalSandbox(handle: SandboxHandle): Promise<void> {
   }
   if (!handle.socketDir.startsWith(handle.dir + path.sep)) {
     if (!path.basename(handle.socketDir).startsWith(SHORT_SOCKET_PREFIX)) throw new Error(`refusing to delete ${handle.socketDir}: not a sandbox socket directory`);
+    await unmountSandbox(handle.socketDir);
     await fs.rm(handle.socketDir, { recursive: true, force: true });
   }
   // As root the account is this sandbox's alone: whatever of it still runs (a tool a jail lost

@@ -85,6 +85,14 @@ describe('the sandbox directory', () => {
     expect(run.stderrTail.join('\n')).toMatch(/Permission denied/);
   });
 
+  it('leaves nothing writable in the jail outside it: /tmp and /dev/shm are read-only', async () => {
+    const tool = await jailed(sandbox, '/bin/sh', ['-c', 'for d in /tmp /dev/shm; do cp /usr/bin/true $d/t; done']);
+    const run = await runTool(tool.command, tool.args, { uid: sandbox.uid, gid: sandbox.gid });
+    const said = run.stderrTail.join('\n');
+    expect(said).toMatch(/\/tmp\/t.*Read-only file system/);
+    expect(said).toMatch(/\/dev\/shm\/t.*Read-only file system/);
+  });
+
   it.runIf(asRoot)('is unmounted and gone after teardown', async () => {
     const other = await createLocalSandbox('jail-confinement-2', 'postgres', { hostTaskQueue: 'test', rootDir: root });
     expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).toContain(` ${other.dir} `);

@@ -36,6 +36,9 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
   // File statements (LOAD_FILE, INTO OUTFILE, LOAD DATA) reach this empty folder only.
   const filesDir = path.join(sandbox.dir, 'files');
   await makeSandboxDirectory(sandbox, filesDir);
+  // Temporary tables and sorts go to the sandbox (noexec as root), not the jail's read-only /tmp.
+  const tmpDir = path.join(sandbox.dir, 'tmp');
+  await makeSandboxDirectory(sandbox, tmpDir);
   const serverArgs = [
     '--no-defaults',
     ...baseDir,
@@ -52,6 +55,7 @@ export async function startMysqlServer(sandbox: SandboxHandle, build: MysqlServe
     '--skip-log-bin',
     '--max-allowed-packet=1G',
     `--secure-file-priv=${filesDir}`,
+    `--tmpdir=${tmpDir}`,
     '--local-infile=0',
   ];
   const jail = await jailed(sandbox, build.server, serverArgs, { readOnly: build.baseDir ? [build.baseDir] : [], outliveWorker: true });
