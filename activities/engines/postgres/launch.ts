@@ -45,7 +45,10 @@ export async function launchPostgres(
   settings: Record<string, string>,
   options: { timeoutSeconds: number; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<LaunchOutcome> {
-  const serverArgs = ['-D', sandbox.dataDir, '-p', String(sandbox.port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+  // Shared memory as System V segments, in the jail's own IPC namespace, whatever a base backup's
+  // own configuration says: POSIX segments are files in /dev/shm, which the jail mounts read-only.
+  const jailSettings = { ...settings, dynamic_shared_memory_type: 'sysv' };
+  const serverArgs = ['-D', sandbox.dataDir, '-p', String(sandbox.port), ...Object.entries(jailSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const jail = await jailed(sandbox, bins.path('postgres'), serverArgs, { readOnly: [installationRoot(bins)], outliveWorker: true, noShell: true });
   if (!jail.jailed) return launchWithPgCtl(sandbox, bins, settings, options);
 

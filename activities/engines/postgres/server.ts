@@ -30,8 +30,6 @@ export const THROWAWAY_SERVER_SETTINGS: Record<string, string> = {
   checkpoint_timeout: '30min',
   autovacuum: 'off',
   maintenance_work_mem: '256MB',
-  // Not POSIX (files in /dev/shm, which the jail mounts read-only): System V segments, in the jail's own IPC namespace.
-  dynamic_shared_memory_type: 'sysv',
 };
 
 export async function startPostgresServer(sandbox: SandboxHandle, bins: PostgresBinaries): Promise<void> {
