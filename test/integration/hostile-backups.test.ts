@@ -145,6 +145,26 @@ describe('hostile backups are contained and reported', () => {
     expect(bound.reason).toMatch(/the dump tried to run code of its own .*it loaded bound\.so, a library it wrote.*The sandbox cannot run files it writes/);
   });
 
+  it("a dump's own count(*) on the search path it set for every role answers neither the inspection nor an assertion", async () => {
+    const forged = hostileDump(
+      'forged-count',
+      [
+        'CREATE SCHEMA zz;',
+        'CREATE FUNCTION zz.inc(bigint) RETURNS bigint LANGUAGE sql AS $$SELECT $1$$;',
+        "CREATE AGGREGATE zz.count(*) (sfunc = zz.inc, stype = bigint, initcond = '3466');",
+        'GRANT USAGE ON SCHEMA zz TO PUBLIC;',
+        'ALTER ROLE ALL SET search_path = zz, pg_catalog, public;',
+      ].join('\n'),
+    );
+    // The dump's data, then its orders emptied: a backup that lost its orders.
+    const text = fs.readFileSync(forged, 'utf8');
+    fs.writeFileSync(forged, text.replace('-- PostgreSQL database dump complete', () => 'ALTER TABLE public.orders DISABLE TRIGGER ALL; DELETE FROM public.orders;\n\n-- PostgreSQL database dump complete'));
+    const result = await env.runDrill(postgresRequest(forged, { checks: { assertions: [{ name: 'orders', sql: 'SELECT count(*) FROM public.orders', expect: '> 3000' }] } }));
+    expect(result.tables.find((t) => t.name === 'orders')?.rows).toBe(0);
+    expect(result.outcome).toBe('failed');
+    expect(result.checks.find((c) => c.name === 'assertion:orders')).toMatchObject({ passed: false, message: expect.stringContaining('the query returned "0"') });
+  });
+
   it('pg_read_file of a worker file or a sibling sandbox finds nothing there: the jail shows neither', async () => {
     const file = hostileDump('read-file', `CREATE TABLE public.loot AS SELECT pg_read_file('${dataKey}') AS a, pg_read_file('${siblingSecret}') AS b;`);
     const result = await env.runDrill(postgresRequest(file));

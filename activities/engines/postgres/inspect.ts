@@ -19,6 +19,9 @@ const FULL_SCAN_SETTINGS = {
   enable_bitmapscan: 'off',
   default_transaction_read_only: true,
   application_name: 'restore-drill inspect',
+  // Sent at connection start, so it wins over any ALTER ROLE/DATABASE … SET a dump made: only the
+  // built-in count(*) and operators, never a dump's own ones named alike.
+  search_path: 'pg_catalog',
 };
 
 

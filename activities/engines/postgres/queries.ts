@@ -21,7 +21,9 @@ function connect(request: QueryRequest, database: string, settings: { default_tr
     database,
     max: 1,
     onnotice: () => {},
-    connection: { application_name: 'restore-drill verify', statement_timeout: request.timeoutMs, ...settings },
+    // search_path at connection start wins over whatever a dump set for roles or databases:
+    // built-in functions and operators come first, so a dump's own count(*) cannot answer.
+    connection: { application_name: 'restore-drill verify', statement_timeout: request.timeoutMs, search_path: 'pg_catalog, public', ...settings },
   });
   const abort = () => void sql.end({ timeout: 0 });
   request.signal.addEventListener('abort', abort, { once: true });
