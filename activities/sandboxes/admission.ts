@@ -33,3 +33,19 @@ export async function admitSandbox(rootDir: string, backupBytes: number): Promis
     throw sandboxCannotRestore(`not enough memory for a sandbox: ${shortage}`);
   }
 }
+
+/**
+ * Whether the sandbox's file system is (nearly) full now: the evidence a disk-full message needs
+ * before it counts as the sandbox's fault, since a dump can print those words itself. A failed
+ * MariaDB or FerretDB restore keeps what it wrote, so a real full disk stays full.
+ */
+export async function diskNearlyFull(dir: string): Promise<boolean> {
+  const stats = await fs.statfs(dir);
+  const free = stats.bavail * stats.bsize;
+  return free < DISK_RESERVE_BYTES || free < (stats.blocks * stats.bsize) / 100;
+}
+
+/** Whether the host has less memory left than a sandbox server needs: the evidence an out-of-memory message needs. */
+export function memoryNearlyExhausted(): boolean {
+  return os.freemem() < MEMORY_PER_SANDBOX_BYTES;
+}

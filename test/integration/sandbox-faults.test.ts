@@ -11,6 +11,7 @@ import { BSON } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
 import { FIXTURE_TABLES } from '../support/fixtures.js';
+import { MONGO_FIXTURE_FILES } from '../support/mongo-fixtures.js';
 import { MYSQL_FIXTURE_FILES } from '../support/mysql-fixtures.js';
 import { postgresRequest, sandboxLeftovers, scratchCopy, slowPlainDump, useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 
@@ -85,6 +86,18 @@ describe('sandbox faults', () => {
     expect(postgresResult.outcome).toBe('failed');
     expect(postgresResult.reason).toContain(`psql reported 1 error(s): ${claim}`);
 
+    // The words in a table's name, and a dump that ends its own session: the server says neither.
+    const named = scratchCopy(env, 'good.sql', 'names-disk-full.sql');
+    fs.writeFileSync(named, fs.readFileSync(named, 'utf8').replace('-- PostgreSQL database dump complete', () => 'SELECT * FROM "could not extend file: No space left on device";\n\n-- PostgreSQL database dump complete'));
+    const namedResult = await env.runDrill(postgresRequest(named));
+    expect(namedResult.outcome).toBe('failed');
+    expect(namedResult.reason).toMatch(/psql reported 1 error\(s\): relation "could not extend file: No space left on device" does not exist/);
+    const terminated = scratchCopy(env, 'good.sql', 'ends-own-session.sql');
+    fs.writeFileSync(terminated, fs.readFileSync(terminated, 'utf8').replace('-- PostgreSQL database dump complete', () => 'SELECT pg_terminate_backend(pg_backend_pid());\n\n-- PostgreSQL database dump complete'));
+    const terminatedResult = await env.runDrill(postgresRequest(terminated));
+    expect(terminatedResult.outcome).toBe('failed');
+    expect(terminatedResult.reason).toMatch(/the dump ended its own restore session \(the server kept running and reports no crash\)/);
+
     const mysqlDump = scratchCopy(env, MYSQL_FIXTURE_FILES.plain, 'signals-disk-full.sql');
     const mysqlText = fs.readFileSync(mysqlDump, 'utf8');
     const trailer = mysqlText.lastIndexOf('-- Dump completed');
@@ -94,6 +107,24 @@ describe('sandbox faults', () => {
     expect(mysqlResult.outcome).toBe('failed');
     expect(mysqlResult.reason).toMatch(/No space left on device/);
     expect(mysqlResult.reason).not.toMatch(/the sandbox failed under the restore/);
+
+    const namedTable = scratchCopy(env, MYSQL_FIXTURE_FILES.plain, 'names-disk-full.sql');
+    const namedText = fs.readFileSync(namedTable, 'utf8');
+    const namedAt = namedText.lastIndexOf('-- Dump completed');
+    fs.writeFileSync(namedTable, `${namedText.slice(0, namedAt)}SELECT * FROM \`No space left on device\`;\n${namedText.slice(namedAt)}`);
+    const namedTableResult = await env.runDrill({ engine: 'mysql', source: { kind: 'file', path: namedTable } });
+    expect(namedTableResult.outcome).toBe('failed');
+    expect(namedTableResult.reason).toMatch(/No space left on device' doesn't exist/);
+
+    // A sound MongoDB dump with a collection named after the words passes.
+    const mongoDir = path.join(env.scratchDir, `enospc-collection-${Date.now()}`);
+    fs.cpSync(env.fixture(MONGO_FIXTURE_FILES.directory), mongoDir, { recursive: true });
+    const database = fs.readdirSync(mongoDir, { withFileTypes: true }).find((entry) => entry.isDirectory())!.name;
+    fs.writeFileSync(path.join(mongoDir, database, 'ENOSPC.bson'), Buffer.concat([1, 2, 3].map((i) => Buffer.from(BSON.serialize({ _id: i })))));
+    fs.writeFileSync(path.join(mongoDir, database, 'ENOSPC.metadata.json'), JSON.stringify({ indexes: [{ v: 2, key: { _id: 1 }, name: '_id_' }], collectionName: 'ENOSPC', type: 'collection' }));
+    const mongoResult = await env.runDrill({ engine: 'mongodb', source: { kind: 'file', path: mongoDir } });
+    expect(mongoResult.reason).toBeNull();
+    expect(mongoResult.tables.find((t) => t.name === 'ENOSPC')?.rows).toBe(3);
   });
 
   it('a sandbox server killed in the middle of a restore is retried, and the sound backup passes', async () => {

@@ -3,6 +3,7 @@
  * dump directory with mongorestore, without --stopOnError so that every failed document is
  * reported, then judges mongorestore's own report.
  */
+import { diskNearlyFull, memoryNearlyExhausted } from '../../sandboxes/admission.js';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
@@ -66,7 +67,7 @@ export async function restoreMongoBackup(request: RestoreRequest): Promise<Resto
   else ({ run, bytesRead } = await restoreDirectory(request, bins.mongorestore, args, dump.gzip));
   request.signal.throwIfAborted();
 
-  checks.push(verdict(run, request.allowedErrors ?? [], ferretdb, dump.format));
+  checks.push(verdict(run, request.allowedErrors ?? [], ferretdb, dump.format, { diskFull: await diskNearlyFull(request.sandbox.dir), memoryLow: memoryNearlyExhausted() }));
   if (dump.format === 'archive') {
     checks.push({ name: 'complete', passed: true, observed: 'every collection ended with its end marker and matching CRC', expected: 'a complete archive', message: 'mongorestore read the archive to its end and every collection\'s checksum matched' });
   }
@@ -180,9 +181,10 @@ interface RestoreError {
 }
 
 /** The sandbox's disk or memory gave out (mongod's ENOSPC, FerretDB's SQLite "disk is full"), not the backup. */
-const SANDBOX_FAULT = /No space left on device|disk is full|\bENOSPC\b|out of memory|Cannot allocate memory/i;
+const DISK_FAULT = /No space left on device|disk is full|\bENOSPC\b/i;
+const MEMORY_FAULT = /out of memory|Cannot allocate memory/i;
 
-function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, format: MongoDump['format']): Check {
+function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, format: MongoDump['format'], facts: { diskFull: boolean; memoryLow: boolean }): Check {
   if (run.signal) throw new Error(`mongorestore stopped (${describeExit(run)})`);
   const allowed = allowedErrors.map((source) => new RegExp(source));
   const errors: RestoreError[] = run.errorLines
@@ -196,9 +198,10 @@ function verdict(run: ToolRun, allowedErrors: string[], ferretdb: boolean, forma
   const failedDocuments = summary ? Number(summary[2]) : 0;
   const harmless = errors.filter((e) => allowed.some((pattern) => pattern.test(e.message)));
   const genuine = errors.filter((e) => !harmless.includes(e));
-  // A duplicate-key error quotes the document's key, which a dump can make "No space left on device".
-  const realFault = (text: string) => SANDBOX_FAULT.test(text) && !/E11000 duplicate key/.test(text);
-  const fault = genuine.find((e) => realFault(e.message))?.message ?? run.stderrTail.find(realFault);
+  // Only error lines, and only with the facts behind them: a dump's names (a collection called
+  // ENOSPC, a duplicate key "No space left on device") print the words too.
+  const realFault = (text: string) => !/E11000 duplicate key/.test(text) && ((DISK_FAULT.test(text) && facts.diskFull) || (MEMORY_FAULT.test(text) && facts.memoryLow));
+  const fault = genuine.find((e) => realFault(e.message))?.message;
   if (fault) throw sandboxFault(fault);
   const fatal = genuine.find((e) => e.fatal);
   if (fatal) throw classifyFatal(fatal.message, restored, format, ferretdb);

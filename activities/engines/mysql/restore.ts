@@ -2,6 +2,7 @@
  * Restores a mysqldump / mariadb-dump SQL file (gzip or not) by streaming it into the client with
  * `--force`, so that every error is reported rather than only the first, then judges them.
  */
+import { diskNearlyFull, memoryNearlyExhausted } from '../../sandboxes/admission.js';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,7 +20,7 @@ import { flavorOf, readMysqlProducer } from './producer.js';
 import { MAPPED_COLLATION, Mysql8ForMariadb } from './mysql8-mapping.js';
 import { MysqlScriptGuard } from './script-guard.js';
 import { chooseMysqlServer, dumpOrigin, type MysqlServerChoice } from './server-choice.js';
-import { clientArgs, ensureMysqlServer } from './server.js';
+import { clientArgs, ensureMysqlServer, mysqlServerAlive } from './server.js';
 
 const execFileAsync = promisify(execFile);
 import { hasMysql8Collations, type MysqlServers } from './servers.js';
@@ -36,7 +37,16 @@ interface MysqlError {
 }
 
 /** The sandbox's own failures as the client reports them: a full disk, no memory, a server gone. */
-const SANDBOX_FAULT = /No space left on device|Errcode: 28|\bis full\b|Out of memory|Lost connection to (MySQL|server)|server has gone away|Can't connect to local (MySQL|server)/i;
+const DISK_FAULT = /No space left on device|Errcode: 28|\bis full\b/i;
+const MEMORY_FAULT = /Out of memory/i;
+const CONNECTION_FAULT = /Lost connection to (MySQL|server)|server has gone away|Can't connect to local (MySQL|server)/i;
+
+/** What a fault message needs besides its words (a dump can name a table after them): the facts. */
+interface SandboxFacts {
+  diskFull: boolean;
+  memoryLow: boolean;
+  serverAlive: boolean;
+}
 
 /** Errors every cross-version restore produces that change nothing about the data. */
 const HARMLESS: Array<{ pattern: RegExp; why: string }> = [
@@ -106,7 +116,8 @@ export async function restoreMysqlBackup(request: RestoreRequest & { servers: My
   const note = serverNote(choice, [...(mysql8?.mapped ?? [])]);
   if (producer) checks.push(producerCheck(flavorOf(producer.serverVersion), producer, request.declaredVersion, note));
   else if (mysql8?.mapped.size) checks.push({ name: 'producer', passed: true, observed: 'producer not recorded in the dump', expected: 'a dump this server can load', message: note });
-  checks.push(verdict(run, request.allowedErrors, target, choice), complete);
+  const facts = { diskFull: await diskNearlyFull(request.sandbox.dir), memoryLow: memoryNearlyExhausted(), serverAlive: await mysqlServerAlive(request.sandbox) };
+  checks.push(verdict(run, request.allowedErrors, target, choice, facts), complete);
   return { format: 'plain', bytesRead: bytesRead(input), producer, checks };
 }
 
@@ -164,11 +175,11 @@ function serverNote(choice: MysqlServerChoice, mapped: string[]): string {
   );
 }
 
-function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, choice: MysqlServerChoice): Check {
+function verdict(run: ToolRun, allowedErrors: string[], target: TargetDatabase, choice: MysqlServerChoice, facts: SandboxFacts): Check {
   if (run.signal) throw new Error(`mysql client stopped (${describeExit(run)})`);
   const errors: MysqlError[] = run.errorLines.map((line) => ({ message: line.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, ''), signalled: /^ERROR 1644 /.test(line) })).filter((e) => e.message);
   // SIGNAL (error 1644) lets a dump raise any text, "No space left on device" too.
-  const fault = errors.find((e) => SANDBOX_FAULT.test(e.message) && !e.signalled);
+  const fault = errors.find((e) => !e.signalled && ((DISK_FAULT.test(e.message) && facts.diskFull) || (MEMORY_FAULT.test(e.message) && (facts.memoryLow || !facts.serverAlive)) || (CONNECTION_FAULT.test(e.message) && !facts.serverAlive)));
   // Retried from empty databases; if it keeps happening the drill ends as `error` saying so.
   if (fault) throw sandboxFault(fault.message);
   const patterns = [...HARMLESS.map((h) => h.pattern), ...allowedErrors.map((source) => new RegExp(source))];

@@ -110,6 +110,11 @@ export async function stopMysqlServer(sandbox: SandboxHandle): Promise<void> {
   await fs.rm(path.join(sandbox.workDir, JAIL_PID_FILE), { force: true });
 }
 
+/** Whether the sandbox's server still runs: a lost connection is its fault only if it does not. */
+export async function mysqlServerAlive(sandbox: SandboxHandle): Promise<boolean> {
+  return (await serverPids(sandbox)).length > 0;
+}
+
 /**
  * The jail holding the server (its bwrap and init), else the unjailed server: a jailed server's
  * own pid file holds a pid of the jail's namespace. Only processes serving this data directory count.

@@ -12,7 +12,7 @@ import { isExecutable } from '../../executables.js';
 
 const execFileAsync = promisify(execFile);
 const REQUIRED_TOOLS = ['initdb', 'pg_ctl', 'pg_restore', 'psql', 'pg_dump'] as const;
-export type PostgresTool = (typeof REQUIRED_TOOLS)[number] | 'pg_basebackup' | 'pg_controldata' | 'pg_waldump' | 'postgres' | 'pg_dumpall';
+export type PostgresTool = (typeof REQUIRED_TOOLS)[number] | 'pg_basebackup' | 'pg_controldata' | 'pg_waldump' | 'postgres' | 'pg_dumpall' | 'pg_isready';
 
 /** Where an installation was found, for `drill engines` and the producer check's wording. */
 export type PostgresOrigin = 'configured' | 'project' | 'debian' | 'path';

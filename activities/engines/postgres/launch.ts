@@ -47,10 +47,12 @@ export async function launchPostgres(
 ): Promise<LaunchOutcome> {
   // Shared memory as System V segments, in the jail's own IPC namespace, whatever a base backup's
   // own configuration says: POSIX segments are files in /dev/shm, which the jail mounts read-only.
-  const jailSettings = { ...settings, dynamic_shared_memory_type: 'sysv' };
+  // The log names each error's SQLSTATE and source location: how a fault is told from a dump
+  // that only says the words (./fault-evidence.ts).
+  const jailSettings = { ...settings, dynamic_shared_memory_type: 'sysv', log_error_verbosity: 'verbose' };
   const serverArgs = ['-D', sandbox.dataDir, '-p', String(sandbox.port), ...Object.entries(jailSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const jail = await jailed(sandbox, bins.path('postgres'), serverArgs, { readOnly: [installationRoot(bins)], outliveWorker: true, noShell: true });
-  if (!jail.jailed) return launchWithPgCtl(sandbox, bins, settings, options);
+  if (!jail.jailed) return launchWithPgCtl(sandbox, bins, jailSettings, options);
 
   const log = fs.openSync(path.join(sandbox.workDir, JAILED_LOG_FILE), 'w', 0o600);
   const child = spawn(jail.command, jail.args, { uid: sandbox.uid, gid: sandbox.gid, cwd: sandbox.dir, env: options.env, detached: true, stdio: ['ignore', log, log] });

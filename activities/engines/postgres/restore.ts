@@ -27,6 +27,7 @@ import type { PostgresBinaries } from './binaries.js';
 import { producerCheck } from '../producer-check.js';
 import { readBackupHead, sniffPostgresBackup, type Compression, type PostgresFormat } from './format.js';
 import { archiveVersionReadable, newestArchiveVersionRead, readPostgresProducer, type PostgresProducer } from './producer.js';
+import { serverEvidence, serverReportsLostConnection, serverReportsResourceFault, type ServerEvidence } from './fault-evidence.js';
 import { classifyRestoreErrors, describeErrors, parseRestoreErrors, type RestoreError } from './restore-errors.js';
 import { quoteIdent } from './identifiers.js';
 import { clientEnv, ensureServerMajor } from './server.js';
@@ -91,7 +92,7 @@ export async function restorePostgresBackup(restoreRequest: RestoreRequest): Pro
   }
   // A cancelled drill kills the tool; its exit says nothing about the backup.
   request.signal.throwIfAborted();
-  checks.push(verdictFromTool(run, request.allowedErrors));
+  checks.push(verdictFromTool(run, request.allowedErrors, await serverEvidence(request.sandbox, request.bins)));
   return { format, bytesRead, producer, checks };
 }
 
@@ -289,7 +290,8 @@ export function endsWithTrailer(head: string, tail: string): boolean {
  * What the sandbox's own failures look like from the restore tool: a full disk, exhausted memory,
  * a server that crashed or went away. They say nothing about the backup.
  */
-const SANDBOX_FAULT = /No space left on device|could not extend file|could not write to file|out of memory|out of shared memory|could not resize shared memory|server closed the connection unexpectedly|terminating connection because of crash of another server process|the database system is (in recovery mode|shutting down|starting up)|no connection to the server|connection to server .* failed/i;
+const RESOURCE_FAULT = /No space left on device|could not extend file|could not write to file|out of memory|out of shared memory|could not resize shared memory/i;
+const CONNECTION_FAULT = /server closed the connection unexpectedly|terminating connection because of crash of another server process|the database system is (in recovery mode|shutting down|starting up)|no connection to the server|connection to server .* failed/i;
 
 /**
  * The server's jail has no shell (../../sandboxes/jail.ts), so a COPY … PROGRAM the script filter
@@ -326,18 +328,31 @@ function rejectShellAttempts(errors: RestoreError[]): void {
 const DUMP_ECHO = /^(?:psql:[^:]*:\d+: )?(?:LINE \d+:|STATEMENT:|CONTEXT:|DETAIL:|HINT:|QUERY:|Command was:|\s)/;
 
 /** Turns the tool's exit and error lines into the restore check, or rejects the backup. */
-function verdictFromTool(run: ToolRun, allowedErrors: string[]): Check {
-  // A tool killed by a signal we did not send (OOM killer, operator) or a lost connection says
-  // nothing about the backup: an infrastructure error, retried.
-  if (run.signal || (run.command === 'psql' && run.exitCode === 2)) {
-    throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
-  }
+function verdictFromTool(run: ToolRun, allowedErrors: string[], server: ServerEvidence): Check {
   const errors = parseRestoreErrors(run.errorLines);
+  // A tool killed by a signal we did not send (OOM killer, operator) says nothing about the backup:
+  // an infrastructure error, retried.
+  if (run.signal) throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
   rejectShellAttempts(errors);
+  if (run.command === 'psql' && run.exitCode === 2) {
+    // psql lost its connection: the server's fault if it died or says it crashed; otherwise the
+    // dump ended its own session (pg_terminate_backend), which no pg_dump output does.
+    if (serverReportsLostConnection(server)) throw new Error(`psql stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
+    throw backupRejected({
+      name: 'restore',
+      observed: `psql lost its connection to a server that kept running: ${run.stderrTail.slice(-2).join(' | ') || 'no output'}`,
+      expected: 'the whole dump restored over one session',
+      message: 'the dump ended its own restore session (the server kept running and reports no crash), which no pg_dump output does: it was made or altered to hide what follows, so it is not a backup to trust',
+    });
+  }
   // What the dump itself says cannot name a fault: a failing statement's echo (LINE 1: …, Command
   // was: …) quotes the dump, and RAISE prints any text, "No space left on device" too (psql's
   // CONTEXT line then says "at RAISE").
-  const fault = run.errorLines.find((line, i) => SANDBOX_FAULT.test(line) && !DUMP_ECHO.test(line) && !run.errorLines.slice(i + 1, i + 4).some((next) => /\bat RAISE\b/.test(next)));
+  // And whatever the tools say, the server's own log must say it too (./fault-evidence.ts).
+  const said = (pattern: RegExp) => run.errorLines.find((line, i) => pattern.test(line) && !DUMP_ECHO.test(line) && !run.errorLines.slice(i + 1, i + 4).some((next) => /\bat RAISE\b/.test(next)));
+  const resource = said(RESOURCE_FAULT);
+  const connection = said(CONNECTION_FAULT);
+  const fault = (resource && serverReportsResourceFault(server) ? resource : undefined) ?? (connection && serverReportsLostConnection(server) ? connection : undefined);
   if (fault) {
     // Retried from an empty database; if it keeps happening the drill ends as `error` saying so.
     throw sandboxFault(errors.find((e) => fault.includes(e.message))?.message ?? fault);
