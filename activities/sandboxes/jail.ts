@@ -101,10 +101,6 @@ function shellBinaries(): string[] {
   return [...found];
 }
 
-/**
- * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
- * there is none (after the one warning).
- */
 export interface JailedCommand {
   command: string;
   args: string[];
@@ -113,6 +109,10 @@ export interface JailedCommand {
   fd3?: Buffer;
 }
 
+/**
+ * The command and arguments that run `command` inside the sandbox's jail; `command` itself when
+ * there is none (after the one warning).
+ */
 export async function jailed(sandbox: SandboxHandle, command: string, args: string[], options: JailOptions = {}): Promise<JailedCommand> {
   const status = await jailStatus(sandbox);
   if (!status.jailed) {

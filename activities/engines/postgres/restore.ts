@@ -296,12 +296,13 @@ const CONNECTION_FAULT = /server closed the connection unexpectedly|terminating 
 /**
  * The server's jail has no shell (../../sandboxes/jail.ts), so a COPY … PROGRAM the script filter
  * could not see (inside a DO block or a function, or in an archive) fails with this error. Only a
- * dump that tried to run a command can cause it.
+ * dump that tried to run a command can cause it. Likewise a library it wrote and loaded fails to
+ * map (the sandbox is noexec): both are named as what the dump tried.
  */
 const SHELL_REFUSED = /^(?:could not execute command|program) "(.*?)"(?: failed)?/;
 
-function rejectShellAttempts(errors: RestoreError[]): void {
-  // Only the sandbox's noexec mount gives this error: the dump loaded a library it wrote itself.
+function rejectRefusedAttacks(errors: RestoreError[]): void {
+  // Only the sandbox's noexec mount gives this error.
   const mapped = errors.find((e) => /failed to map segment from shared object/.test(e.message));
   if (mapped) {
     const library = mapped.message.match(/could not load library "([^"]+)"/)?.[1] ?? 'a file it wrote';
@@ -333,7 +334,7 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[], server: ServerEv
   // A tool killed by a signal we did not send (OOM killer, operator) says nothing about the backup:
   // an infrastructure error, retried.
   if (run.signal) throw new Error(`${run.command} stopped (${describeExit(run)}): ${run.stderrTail.slice(-3).join(' | ') || 'no output'}`);
-  rejectShellAttempts(errors);
+  rejectRefusedAttacks(errors);
   if (run.command === 'psql' && run.exitCode === 2) {
     // psql lost its connection: the server's fault if it died or says it crashed; otherwise the
     // dump ended its own session (pg_terminate_backend), which no pg_dump output does.
@@ -347,8 +348,7 @@ function verdictFromTool(run: ToolRun, allowedErrors: string[], server: ServerEv
   }
   // What the dump itself says cannot name a fault: a failing statement's echo (LINE 1: …, Command
   // was: …) quotes the dump, and RAISE prints any text, "No space left on device" too (psql's
-  // CONTEXT line then says "at RAISE").
-  // And whatever the tools say, the server's own log must say it too (./fault-evidence.ts).
+  // CONTEXT line then says "at RAISE"); and the server's own log must say it too (./fault-evidence.ts).
   const said = (pattern: RegExp) => run.errorLines.find((line, i) => pattern.test(line) && !DUMP_ECHO.test(line) && !run.errorLines.slice(i + 1, i + 4).some((next) => /\bat RAISE\b/.test(next)));
   const resource = said(RESOURCE_FAULT);
   const connection = said(CONNECTION_FAULT);
