@@ -4,6 +4,7 @@
  * C function) cannot map or run it, with or without the jail (a jail's bind of it keeps the flags,
  * which a user namespace cannot clear). Without root the directory is an ordinary one.
  */
+import fs from 'node:fs/promises';
 import { runTool, runToolOrThrow } from '../process.js';
 import { runsAsRoot } from './accounts.js';
 
@@ -23,4 +24,16 @@ export async function unmountSandbox(dir: string): Promise<void> {
 async function isMountPoint(dir: string): Promise<boolean> {
   const run = await runTool('mountpoint', ['-q', dir]);
   return run.exitCode === 0;
+}
+
+/** Every sandbox mount under `root` (deepest first), undone: for whoever deletes a whole sandbox root. */
+export async function unmountSandboxesUnder(root: string): Promise<void> {
+  if (!runsAsRoot()) return;
+  const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    // Field 5 is the mount point, with spaces and the like escaped in octal.
+    .map((line) => line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
+    .filter((point): point is string => point !== undefined && point.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mounts) await runTool('umount', ['-l', point]);
 }

@@ -14,6 +14,7 @@ import { freePort } from '../../scripts/services/ports.js';
 import { startTemporalServer } from '../../scripts/services/temporal-server.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { bundleDrillWorkflows } from '../../worker/worker.js';
+import { unmountSandboxesUnder } from '../../activities/sandboxes/noexec-mount.js';
 import { makeFixtures } from './fixtures.js';
 import { makeMongoFixtures } from './mongo-fixtures.js';
 import { makeMysqlFixtures } from './mysql-fixtures.js';
@@ -59,6 +60,8 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await Promise.allSettled([temporal.stop(), history.stop()]);
+    // A drill still running when its test file ended leaves its sandbox mounted (noexec, as root).
+    await unmountSandboxesUnder(scratchDir);
     fs.rmSync(scratchDir, { recursive: true, force: true });
   };
 }
