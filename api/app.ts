@@ -3,12 +3,17 @@
  * an OpenAPI 3.1 document generated from the same zod schemas that validate requests.
  */
 import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
 import { planWrites } from './services/plan-writes.js';
 import { drillStarts } from './services/drill-starts.js';
 import type { ApiDeps } from './deps.js';
+import { auditWrites } from './middleware/audit.js';
 import { authenticate } from './middleware/authenticate.js';
+import { requireManager } from './middleware/authorize.js';
 import { ApiError, handleErrors } from './middleware/errors.js';
 import { allowedHostNames, sameOrigin } from './middleware/same-origin.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { channelRoutes } from './routes/channels.js';
 import { codecRoutes } from './routes/codec.js';
 import { drillRoutes } from './routes/drills.js';
@@ -17,6 +22,11 @@ import { metricsRegistry, metricsRoutes } from './routes/metrics.js';
 import { planRoutes } from './routes/plans.js';
 import { router } from './routes/route-kit.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+
+/** Routes that answer without credentials: the sign-in flow (health checks are outside /api). */
+export const PUBLIC_PATHS = new Set(['/api/auth/login', '/api/auth/setup']);
 
 /** Plans and channels are small; the codec endpoint has its own, larger limit. */
 export const MAX_API_BODY_BYTES = 1024 * 1024;
@@ -26,10 +36,14 @@ export function createApp(deps: ApiDeps) {
   const starts = drillStarts(deps.db, deps.temporal);
   const app = router();
   const hosts = allowedHostNames({ publicUrl: deps.links.appUrl, extra: deps.allowedHosts });
+  app.use('*', secureHeaders());
+  const gate = authenticate({ db: deps.db, limits: deps.auth.limits, publicPaths: PUBLIC_PATHS, metricsToken: deps.auth.metricsToken });
   for (const path of ['/api/*', '/metrics']) {
     app.use(path, sameOrigin(hosts));
-    app.use(path, authenticate());
+    app.use(path, gate);
   }
+  app.use('/metrics', requireManager('metrics'));
+  for (const path of ['/api/users', '/api/users/*', '/api/channels', '/api/channels/*', '/api/audit', '/api/schedules/*']) app.use(path, requireManager(path.startsWith('/api/schedules') ? 'schedule repairs' : path.split('/')[2]!));
   app.use(
     '/api/*',
     bodyLimit({
@@ -40,6 +54,7 @@ export function createApp(deps: ApiDeps) {
       },
     }),
   );
+  app.use('/api/*', auditWrites(deps.db));
   app.use('/api/*', async (c, next) => {
     const type = c.req.header('content-type');
     const length = c.req.header('content-length');
@@ -57,7 +72,11 @@ export function createApp(deps: ApiDeps) {
     .route('/api/plans', planRoutes({ db: deps.db, taskQueue: deps.temporal.taskQueue, writes, starts }))
     .route('/api/schedules', scheduleRoutes({ db: deps.db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue }))
     .route('/api/drills', drillRoutes({ db: deps.db, temporal: deps.temporal, links: deps.links, starts }))
-    .route('/api/channels', channelRoutes({ db: deps.db, temporal: deps.temporal }));
+    .route('/api/channels', channelRoutes({ db: deps.db, temporal: deps.temporal }))
+    .route('/api/auth', authRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, setup: deps.auth.setup }))
+    .route('/api/users', userRoutes({ db: deps.db }))
+    .route('/api/tokens', tokenRoutes({ db: deps.db }))
+    .route('/api/audit', auditRoutes({ db: deps.db }));
 
   routes.doc31('/api/openapi.json', {
     openapi: '3.1.0',

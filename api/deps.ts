@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PublicLinks } from '../activities/deps.js';
 import type { HistoryDb } from '../db/client.js';
+import type { ApiAuth } from './auth/api-auth.js';
 import type { CodecEndpoint } from './routes/codec.js';
 
 export interface TemporalAccess {
@@ -17,4 +18,5 @@ export interface ApiDeps {
   /** Host names beyond loopback and the public URL's that the API answers to. */
   allowedHosts?: string[];
   codec?: CodecEndpoint;
+  auth: ApiAuth;
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from './codec-endpoint.js';
+import { prepareApiAuth } from './auth/api-auth.js';
 import { startApiServer } from './server.js';
 import { connectTemporalAccess } from './temporal-access.js';
 
@@ -20,6 +21,7 @@ const api = await startApiServer({
   links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
   codec: codecEndpointFromEnv(),
   allowedHosts: config.allowedHosts,
+  auth: await prepareApiAuth(history.db, config),
   host: config.apiHost,
   port: config.apiPort,
 });

@@ -7,6 +7,7 @@ import { hc, type ClientResponse, type InferResponseType } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import type { AppType } from '../api/app.js';
 import { apiBaseUrl } from '../core/config.js';
+import { apiToken } from './credentials.js';
 import { CliError } from './exit-codes.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -31,13 +32,17 @@ export class ApiRefusal extends CliError {
  * `timeoutMs` covers the whole exchange; only calls the API answers after waiting on something
  * slower than its database (a channel's answer to a test message, Temporal applying a schedule) raise it.
  */
-export function apiClient(options: { timeoutMs?: number } = {}) {
+export function apiClient(options: { timeoutMs?: number; anonymous?: boolean } = {}) {
   const base = apiBaseUrl();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Signing in sends no token: a stale one would be refused before the password is looked at.
+  const token = options.anonymous ? undefined : apiToken(base);
   return hc<AppType>(base, {
     fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       try {
-        return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        const headers = new Headers(init?.headers);
+        if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+        return await fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
         if ((err as Error).name === 'TimeoutError') throw new CliError(`the Restore Drill API at ${base} did not answer within ${timeoutMs / 1000} s`);
         throw new CliError(`cannot reach the Restore Drill API at ${base} (${networkReason(err)}): is \`npm start\` running? Set RESTORE_DRILL_API to use another`);
@@ -87,7 +92,8 @@ async function jsonOrUndefined(response: AnyResponse): Promise<unknown> {
 
 function refusal(response: AnyResponse, body: unknown): ApiRefusal {
   const { code, message } = (body ?? {}) as { code?: unknown; message?: unknown };
-  const text = typeof message === 'string' && message ? message : `${new URL(response.url).pathname} answered HTTP ${response.status}`;
+  const said = typeof message === 'string' && message ? message : `${new URL(response.url).pathname} answered HTTP ${response.status}`;
+  const text = response.status === 401 && code !== 'invalid_credentials' ? `${said} (run \`drill login\`, or set RESTORE_DRILL_TOKEN)` : said;
   return new ApiRefusal(text, response.status, typeof code === 'string' ? code : undefined);
 }
 

@@ -12,13 +12,20 @@ Plans:
   schedule  pause | resume | trigger | backfill a plan's schedule; reconcile all schedules
   channel   add | list | test | rm alert channels (email, Slack, webhook, ping)
   vault     add | list | rm credentials; rotate the vault's master key
+People:
+  setup     Create the first manager (once), with the API's setup token, and log in
+  login     Sign in and keep an API token for this host; logout revokes it
+  user      add | list | role | disable | enable | passwd | rm users (managers)
+  token     create | list | revoke your personal API tokens
+  audit     Who did what through the API (managers)
 Host:
   engines   List the engine versions this host's sandboxes run; install PostgreSQL majors
   doctor    Check that Temporal, a worker, the API and this host can run drills, and what to fix
 
 Run "drill <command> --help" for a command's options.
 Exit codes: 0 backup passed, 1 backup failed verification, 2 usage or infrastructure error.
-Drills and canaries talk to Temporal (TEMPORAL_ADDRESS); everything else to the API (RESTORE_DRILL_API).`;
+Drills and canaries talk to Temporal (TEMPORAL_ADDRESS); everything else to the API (RESTORE_DRILL_API),
+with the token of "drill login" or RESTORE_DRILL_TOKEN.`;
 
 type Command = (args: string[]) => Promise<number>;
 // Loaded on demand: the Temporal client alone takes a few hundred milliseconds to import.
@@ -33,6 +40,12 @@ const commands: Record<string, () => Promise<Command>> = {
   vault: async () => (await import('./commands/vault.js')).vaultCommand,
   engines: async () => (await import('./commands/engines.js')).enginesCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  setup: async () => (await import('./commands/login.js')).setupCommand,
+  login: async () => (await import('./commands/login.js')).loginCommand,
+  logout: async () => (await import('./commands/login.js')).logoutCommand,
+  user: async () => (await import('./commands/user.js')).userCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -47,6 +47,16 @@ export interface Config {
   watchdogEvery: string;
   digestCron: string;
   digestTimeZone: string;
+  /** A session ends after this long without a request. */
+  sessionIdle: string;
+  /** A session ends this long after sign-in, however busy. */
+  sessionMaxAge: string;
+  /** The first manager, created at the API's first start when no user exists yet. */
+  adminEmail: string | undefined;
+  /** A file holding that manager's password (never the password itself in the environment). */
+  adminPasswordFile: string | undefined;
+  /** A file holding the token Prometheus sends to /metrics (Authorization: Bearer …). */
+  metricsTokenFile: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -77,6 +87,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     watchdogEvery: checkedDuration('RESTORE_DRILL_WATCHDOG_INTERVAL', env.RESTORE_DRILL_WATCHDOG_INTERVAL ?? '5m'),
     digestCron: checkedCron('RESTORE_DRILL_DIGEST_CRON', env.RESTORE_DRILL_DIGEST_CRON ?? '0 8 * * 1'),
     digestTimeZone: checkedTimeZone('RESTORE_DRILL_DIGEST_TIME_ZONE', env.RESTORE_DRILL_DIGEST_TIME_ZONE ?? 'UTC'),
+    sessionIdle: checkedDuration('RESTORE_DRILL_SESSION_IDLE', env.RESTORE_DRILL_SESSION_IDLE ?? '12h'),
+    sessionMaxAge: checkedDuration('RESTORE_DRILL_SESSION_MAX_AGE', env.RESTORE_DRILL_SESSION_MAX_AGE ?? '7d'),
+    adminEmail: env.RESTORE_DRILL_ADMIN_EMAIL || undefined,
+    adminPasswordFile: env.RESTORE_DRILL_ADMIN_PASSWORD_FILE || undefined,
+    metricsTokenFile: env.RESTORE_DRILL_METRICS_TOKEN_FILE || undefined,
   };
 }
 

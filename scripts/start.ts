@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
+import { prepareApiAuth } from '../api/auth/api-auth.js';
 import { startApiServer } from '../api/server.js';
 import { connectTemporalAccess } from '../api/temporal-access.js';
 import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
@@ -78,6 +79,7 @@ try {
     links: { appUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl ?? config.temporalUiUrl, namespace: config.temporalNamespace },
     codec,
     allowedHosts: config.allowedHosts,
+    auth: await prepareApiAuth(db.db, config),
     host: config.apiHost,
     port: config.apiPort,
   });

@@ -1,20 +1,34 @@
 /**
- * The one gate every /api route passes. Sign-in, sessions and tokens arrive with the users issue
- * and go here; until then every caller is let through, and named by its address, which is what
- * drills and plans record as who asked ("api 127.0.0.1").
+ * The one gate every /api route and /metrics pass: a personal API token (`Authorization: Bearer
+ * rdt_…`) or a session cookie names the caller; without either, only the public routes answer.
+ * Each refusal says which credential failed and how (a revoked token, an expired session), never
+ * whether an account exists. Writes made with a session cookie must come from this site's own
+ * pages (the Origin check is in same-origin.ts; a write with neither Origin nor Sec-Fetch-Site
+ * is refused here), so a page elsewhere cannot use a signed-in browser.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { HistoryDb } from '../../db/client.js';
+import type { Actor } from '../auth/actor.js';
+import { sameSecret } from '../auth/secrets.js';
+import { lookupSession, SESSION_COOKIE, type SessionLimits } from '../auth/sessions.js';
+import { lookupToken } from '../auth/tokens.js';
+import { ApiError } from './errors.js';
 
-export interface Actor {
-  kind: 'anonymous';
-  /** For records: "api 127.0.0.1". */
-  name: string;
+export type { Actor } from '../auth/actor.js';
+export type AuthEnv = { Variables: { actor: Actor; audit?: { action?: string; target?: string | null; details?: Record<string, unknown> } } };
+
+export interface AuthOptions {
+  db: HistoryDb;
+  limits: SessionLimits;
+  /** Paths that answer without credentials (the sign-in flow). */
+  publicPaths: Set<string>;
+  /** The scrape token /metrics also takes, when configured. */
+  metricsToken?: string;
 }
 
-export type AuthEnv = { Variables: { actor: Actor } };
-
-function clientAddress(c: Parameters<MiddlewareHandler>[0]): string {
+export function clientAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown address';
   } catch {
@@ -23,9 +37,45 @@ function clientAddress(c: Parameters<MiddlewareHandler>[0]): string {
   }
 }
 
-export function authenticate(): MiddlewareHandler<AuthEnv> {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const TOKEN_REFUSALS = { unknown: 'the API token is not valid', revoked: 'the API token was revoked', expired: 'the API token has expired', disabled: 'the API token\'s user is disabled' } as const;
+const SESSION_REFUSALS = { unknown: 'the session is not valid: sign in again', revoked: 'the session was ended: sign in again', expired: 'the session has expired: sign in again', disabled: 'the session\'s user is disabled' } as const;
+
+export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    c.set('actor', { kind: 'anonymous', name: `api ${clientAddress(c)}` });
-    await next();
+    const address = clientAddress(c);
+    c.set('actor', { kind: 'anonymous', name: `anonymous ${address}`, address });
+    const authorization = c.req.header('authorization');
+    const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    if (authorization !== undefined && bearer === undefined) throw new ApiError(401, 'unauthorized', 'the Authorization header must be "Bearer <token>"');
+
+    if (bearer !== undefined && options.metricsToken && c.req.path === '/metrics' && sameSecret(bearer, options.metricsToken)) {
+      c.set('actor', { kind: 'metrics', name: 'metrics scraper', address });
+      return next();
+    }
+    if (bearer !== undefined) {
+      if (!/^rdt_[A-Za-z0-9_-]{43}$/.test(bearer)) throw new ApiError(401, 'token_invalid', TOKEN_REFUSALS.unknown);
+      const lookup = await lookupToken(options.db, bearer);
+      if ('refused' in lookup) throw new ApiError(401, 'token_invalid', TOKEN_REFUSALS[lookup.refused]);
+      const { token, user } = lookup.found;
+      c.set('actor', { kind: 'user', via: 'token', tokenId: token.id, userId: user.id, email: user.email, role: user.role as 'manager' | 'user', name: `${user.email} (token ${token.name})`, address });
+      return next();
+    }
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie !== undefined) {
+      const lookup = /^rds_[A-Za-z0-9_-]{43}$/.test(cookie) ? await lookupSession(options.db, cookie, options.limits) : ({ refused: 'unknown' } as const);
+      if ('found' in lookup) {
+        const { session, user } = lookup.found;
+        if (!SAFE_METHODS.has(c.req.method) && c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) {
+          throw new ApiError(403, 'forbidden', 'a write signed in with a session cookie must come from this site\'s pages (no Origin header): scripts use an API token');
+        }
+        c.set('actor', { kind: 'user', via: 'session', sessionId: session.id, userId: user.id, email: user.email, role: user.role as 'manager' | 'user', name: user.email, address });
+        return next();
+      }
+      // A stale cookie does not block signing in again.
+      if (!options.publicPaths.has(c.req.path)) throw new ApiError(401, lookup.refused === 'expired' ? 'session_expired' : 'unauthorized', SESSION_REFUSALS[lookup.refused]);
+    }
+    if (options.publicPaths.has(c.req.path)) return next();
+    throw new ApiError(401, 'unauthorized', 'sign in first: send an API token (Authorization: Bearer rdt_…; `drill login` makes one) or a session cookie');
   };
 }

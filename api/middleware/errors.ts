@@ -21,6 +21,12 @@ export const ERROR_CODES = [
   'delivery_failed',
   'codec_failed',
   'unauthorized',
+  'session_expired',
+  'token_invalid',
+  'invalid_credentials',
+  'too_many_attempts',
+  'last_manager',
+  'already_set_up',
   'forbidden',
   'internal',
 ] as const;

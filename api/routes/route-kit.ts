@@ -13,8 +13,11 @@ export const errorSchema = z
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid request (validation_failed, malformed_json)',
+  401: 'not signed in (unauthorized, session_expired, token_invalid, invalid_credentials)',
+  403: 'signed in, but this needs the manager role (forbidden)',
+  429: 'too many failed sign-ins (too_many_attempts); Retry-After says when to try again',
   404: 'not found',
-  409: 'conflict with the current state (conflict, drill_running)',
+  409: 'conflict with the current state (conflict, drill_running, last_manager, already_set_up)',
   413: 'body too large',
   415: 'body is not application/json',
   422: 'names something that does not exist (reference_invalid)',

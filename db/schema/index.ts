@@ -8,3 +8,8 @@ export * from './vault-audit.js';
 export * from './channels.js';
 export * from './notification-events.js';
 export * from './notifications.js';
+export * from './users.js';
+export * from './sessions.js';
+export * from './api-tokens.js';
+export * from './login-throttle.js';
+export * from './audit-events.js';

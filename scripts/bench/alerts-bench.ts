@@ -85,7 +85,7 @@ export async function runAlertsBench(benchDir: string): Promise<void> {
     const api = await startBenchApi(infrastructure, url, { appUrl: 'http://127.0.0.1' });
     cleanup.push(() => api.close());
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...api.headers }, body: JSON.stringify(body) });
       const answer = (await response.json()) as Record<string, unknown>;
       if (response.status >= 300) throw new Error(`POST ${path}: HTTP ${response.status}: ${JSON.stringify(answer)}`);
       return answer;

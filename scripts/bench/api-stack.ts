@@ -5,7 +5,12 @@
  * history database and a pool the size api/main.ts opens.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { prepareApiAuth } from '../../api/auth/api-auth.js';
+import { createToken } from '../../api/auth/tokens.js';
+import { createUser, findUserByEmail } from '../../api/auth/users.js';
 import { startApiServer } from '../../api/server.js';
 import { connectTemporalAccess } from '../../api/temporal-access.js';
 import { loadConfig } from '../../core/config.js';
@@ -26,6 +31,8 @@ export interface BenchInfrastructure {
 
 export interface BenchApi {
   url: string;
+  /** A manager's API token: the API answers nobody else. */
+  headers: Record<string, string>;
   history: HistoryDatabase;
   temporal: TemporalAccess;
   close(): Promise<void>;
@@ -54,6 +61,8 @@ function temporalVersion(temporal: TemporalServer): string {
   return `Temporal CLI (${banner.match(/\(([^)]*)\)/)?.[1] ?? banner})`;
 }
 
+const BENCH_MANAGER = 'bench@restore-drill.invalid';
+
 export async function startBenchApi(infrastructure: BenchInfrastructure, databaseUrl: string, options: { appUrl?: string } = {}): Promise<BenchApi> {
   const config = loadConfig();
   const history = openHistoryDatabase(databaseUrl);
@@ -62,11 +71,15 @@ export async function startBenchApi(infrastructure: BenchInfrastructure, databas
     db: history.db,
     temporal,
     links: { appUrl: options.appUrl ?? null, temporalUiUrl: infrastructure.temporal.uiUrl ?? null, namespace: config.temporalNamespace },
+    auth: await prepareApiAuth(history.db, { ...config, dataDir: await mkdtemp(path.join(os.tmpdir(), 'restore-drill-bench-auth-')) }, () => {}),
     host: '127.0.0.1',
     port: 0,
   });
+  const manager = (await findUserByEmail(history.db, BENCH_MANAGER)) ?? (await createUser(history.db, { email: BENCH_MANAGER, role: 'manager', createdBy: 'bench' }));
+  const { secret } = await createToken(history.db, manager.id, `bench ${process.pid}`, new Date(Date.now() + 86_400_000));
   return {
     url: api.url,
+    headers: { authorization: `Bearer ${secret}` },
     history,
     temporal,
     async close() {

@@ -51,7 +51,7 @@ export async function runDrillsApiBench(benchDir: string): Promise<void> {
   try {
     const dataset = await ensureHistoryDataset(infrastructure.history.url, shape);
     api = await startBenchApi(infrastructure, dataset.url);
-    http = httpTimer(api.url);
+    http = httpTimer(api.url, api.headers);
     replay = sqlReplay(dataset.url, { max: 5 });
     const db = api.history.db;
     const queries = await drillQueries(dataset, db, http, replay, deepPages);

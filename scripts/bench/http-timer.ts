@@ -21,7 +21,7 @@ export interface HttpTimer {
   close(): void;
 }
 
-export function httpTimer(baseUrl: string): HttpTimer {
+export function httpTimer(baseUrl: string, headers: Record<string, string> = {}): HttpTimer {
   // One socket, reused: what a dashboard or CLI polling the API does, and no connect cost per sample.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const origin = new URL(baseUrl);
@@ -29,7 +29,7 @@ export function httpTimer(baseUrl: string): HttpTimer {
   function get(path: string): Promise<TimedResponse> {
     return new Promise((resolve, reject) => {
       const started = performance.now();
-      const request = http.get({ host: origin.hostname, port: origin.port, path, agent, headers: { accept: 'application/json' } }, (response) => {
+      const request = http.get({ host: origin.hostname, port: origin.port, path, agent, headers: { accept: 'application/json', ...headers } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, ms: performance.now() - started, body: Buffer.concat(chunks) }));

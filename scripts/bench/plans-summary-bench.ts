@@ -43,7 +43,7 @@ export async function runPlansSummaryBench(benchDir: string): Promise<void> {
   try {
     const dataset = await ensureHistoryDataset(infrastructure.history.url, shape);
     api = await startBenchApi(infrastructure, dataset.url);
-    http = httpTimer(api.url);
+    http = httpTimer(api.url, api.headers);
     const db = api.history.db;
     const timer = http;
     const planIds = ((await db.execute<{ id: string }>(sql`SELECT id FROM plans WHERE deleted_at IS NULL ORDER BY md5(id) LIMIT ${PLAN_SAMPLE}`)) as unknown as Array<{ id: string }>).map((r) => r.id);

@@ -26,7 +26,7 @@ let env: DrillTestEnv;
 let api: ApiServer;
 let smtp: SmtpReceiver;
 let hooks: WebhookReceiver;
-const call = apiCaller(() => api.url);
+const call = apiCaller(() => api.url, () => env.manager.token);
 
 beforeAll(async () => {
   env = await createDrillTestEnv('alerts');

@@ -18,7 +18,7 @@ import { eventually } from '../support/wait.js';
 let env: DrillTestEnv;
 let api: ApiServer;
 const drillIds: string[] = [];
-const call = apiCaller(() => api.url);
+const call = apiCaller(() => api.url, () => env.manager.token);
 
 beforeAll(async () => {
   env = await createDrillTestEnv('api');
@@ -95,7 +95,7 @@ describe('drills', () => {
   it('POST /api/drills starts an ad-hoc drill; its events stream progress and then the verdict', async () => {
     const started = await call('POST', '/api/drills', { plan: { name: 'ad hoc via API', engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.tar) } } });
     expect(started.status).toBe(202);
-    const response = await fetch(`${api.url}/api/drills/${started.body.drillId}/events`);
+    const response = await fetch(`${api.url}/api/drills/${started.body.drillId}/events`, { headers: { authorization: `Bearer ${env.manager.token}` } });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await response.text();
     const events = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) }));
@@ -247,7 +247,7 @@ describe('OpenAPI', () => {
     expect(await call('GET', '/api/openapi.json')).toMatchObject({ status: 200, body: { openapi: '3.1.0' } });
     // The full app, codec endpoint included.
     const app = createApp(env.apiDeps({ codec: { codec: { encode: async (p) => p, decode: async (p) => p }, token: 'x'.repeat(32), allowedOrigins: [] } }));
-    const answer = { body: (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } } };
+    const answer = { body: (await (await app.request('/api/openapi.json', { headers: { authorization: `Bearer ${env.manager.token}` } })).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } } };
     const documented = new Set(Object.entries(answer.body.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)));
     const mounted = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
     // The document itself is the one route it need not describe.

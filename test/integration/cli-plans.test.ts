@@ -54,6 +54,7 @@ async function drill(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<
         TEMPORAL_ADDRESS: env.temporalAddress,
         RESTORE_DRILL_TASK_QUEUE: env.taskQueue,
         RESTORE_DRILL_API: api.url,
+        RESTORE_DRILL_TOKEN: env.manager.token,
         // The env's worker reads the vault with this key: secrets the CLI adds must be wrapped with it.
         DATABASE_URL: env.databaseUrl,
         RESTORE_DRILL_MASTER_KEY: env.masterKey,

@@ -28,7 +28,7 @@ afterAll(async () => {
 async function drill(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, [DRILL_BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.temporalAddress, RESTORE_DRILL_TASK_QUEUE: env.taskQueue, RESTORE_DRILL_API: api.url, ...extraEnv },
+      env: { ...process.env, TEMPORAL_ADDRESS: env.temporalAddress, RESTORE_DRILL_TASK_QUEUE: env.taskQueue, RESTORE_DRILL_API: api.url, RESTORE_DRILL_TOKEN: env.manager.token, ...extraEnv },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -260,5 +260,43 @@ describe('drill doctor', () => {
     expect(unreachable.code).toBe(2);
     expect(unreachable.stdout).toMatch(new RegExp(`^temporal\\s+fail\\s+cannot reach Temporal at 127\\.0\\.0\\.1:${closedPort}`, 'm'));
     expect(unreachable.stdout).toMatch(/^1 problem\(s\) stop drills here; fix the lines marked fail$/m);
+  });
+});
+
+describe('drill login, user, token and audit', () => {
+  it('logs in with a password file, keeps a 0600 token, manages users as a manager, and logs out', async () => {
+    const config = fs.mkdtempSync(path.join(env.scratchDir, 'cli-config-'));
+    const passwordFile = path.join(config, 'password');
+    fs.writeFileSync(passwordFile, `${env.manager.password}\n`, { mode: 0o600 });
+    const asLoggedIn = { XDG_CONFIG_HOME: config, RESTORE_DRILL_TOKEN: '' };
+    const login = await drill(['login', '--email', env.manager.email, '--password-file', passwordFile], asLoggedIn);
+    expect(login.stderr).toBe('');
+    expect(login.code).toBe(0);
+    expect(login.stdout).toMatch(new RegExp(`^Signed in to ${api.url} as ${env.manager.email} \\(manager\\); token rdt_.{6}… stored in .*credentials\\.json, valid until \\d{4}-`));
+    const file = path.join(config, 'restore-drill', 'credentials.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+
+    const added = await drill(['user', 'add', 'cli-user@example.com'], asLoggedIn);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^Added cli-user@example\.com \(user\)\ninitial password \(shown once; .*\): [\w-]{24}$/m);
+    expect((await drill(['user', 'role', 'cli-user@example.com', 'manager'], asLoggedIn)).stdout).toBe('cli-user@example.com is now a manager\n');
+    const list = await drill(['user', 'list'], asLoggedIn);
+    expect(list.stdout).toMatch(/^cli-user@example\.com\s+manager\s+active\s+yes\s+/m);
+    const audit = await drill(['audit', '--action', 'users.'], asLoggedIn);
+    expect(audit.stdout).toMatch(new RegExp(`users\\.role\\s+cli-user@example\\.com\\s+ok`));
+    expect((await drill(['token', 'list'], asLoggedIn)).stdout).toMatch(/cli \S+\s+rdt_/);
+
+    const logout = await drill(['logout'], asLoggedIn);
+    expect(logout.stdout).toBe(`Logged out of ${api.url}: token revoked and forgotten\n`);
+    const after = await drill(['user', 'list'], asLoggedIn);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toMatch(/sign in first: .*\(run `drill login`, or set RESTORE_DRILL_TOKEN\)/);
+
+    const wrong = path.join(config, 'wrong');
+    fs.writeFileSync(wrong, 'not the right password\n');
+    const refused = await drill(['login', '--email', env.manager.email, '--password-file', wrong], asLoggedIn);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('drill: wrong email or password\n');
   });
 });

@@ -26,7 +26,7 @@ const WATCHDOG_EVERY = '2s';
 let env: DrillTestEnv;
 let api: ApiServer;
 let smtp: SmtpReceiver;
-const call = apiCaller(() => api.url);
+const call = apiCaller(() => api.url, () => env.manager.token);
 const temporalCli = () => findTemporalCli(loadConfig().toolsDir)!;
 
 beforeAll(async () => {

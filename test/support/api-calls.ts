@@ -6,11 +6,12 @@ export interface ApiAnswer {
   headers: Headers;
 }
 
-export function apiCaller(baseUrl: () => string) {
+/** Calls the API with `token` (a manager's, in most tests) unless the headers carry their own Authorization. */
+export function apiCaller(baseUrl: () => string, token?: () => string) {
   return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
     const response = await fetch(`${baseUrl()}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: { ...(token ? { authorization: `Bearer ${token()}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();

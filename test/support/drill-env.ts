@@ -23,9 +23,22 @@ import { insertPlan } from '../../db/queries/plans.js';
 import { planIdFor, planSchema, type PlanInput } from '../../core/plan.js';
 import { createVault, generateMasterKeyBase64, loadMasterKeys, type Vault } from '../../activities/vault/index.js';
 import { WorkerProcesses } from '../../scripts/services/worker-processes.js';
+import { prepareApiAuth } from '../../api/auth/api-auth.js';
+import { loadConfig } from '../../core/config.js';
+import { createToken } from '../../api/auth/tokens.js';
+import { createUser } from '../../api/auth/users.js';
 
 // Worker lifecycle chatter drowns test output; warnings (failed activities) still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** A password that passes the API's length rule; test users all have it. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface TestUser {
+  email: string;
+  password: string;
+  token: string;
+}
 
 export interface DrillTestEnv {
   name: string;
@@ -47,6 +60,10 @@ export interface DrillTestEnv {
   apiDeps(extra?: { codec?: CodecEndpoint }): ApiDeps;
   /** This env's API on a free loopback port (closed with the env). */
   startApi(extra?: { codec?: CodecEndpoint }): Promise<ApiServer>;
+  /** The manager every env has: its API token answers every route. */
+  manager: TestUser;
+  /** Another user of this env's API, with a token. */
+  signIn(email: string, role: 'manager' | 'user'): Promise<TestUser>;
   /** This env's vault (its own master key); the env's worker resolves credentials from it. */
   vault: Vault;
   /** The vault's master key (base64), for CLI processes: RESTORE_DRILL_MASTER_KEY. */
@@ -105,6 +122,11 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: 'default', dataConverter: drillDataConverter() });
   const apis: ApiServer[] = [];
+  // Every API of this env signs people in against its own history database; tests call it as a
+  // manager unless they say otherwise.
+  const auth = await prepareApiAuth(history.db, { ...loadConfig(), dataDir: fs.mkdtempSync(path.join(scratchDir, `auth-${name}-`)) }, () => {});
+  const manager = await createUser(history.db, { email: `manager-${suffix}@restore-drill.test`, role: 'manager', password: TEST_PASSWORD, createdBy: 'test' });
+  const managerToken = (await createToken(history.db, manager.id, 'tests', null)).secret;
 
   const env: DrillTestEnv = {
     name,
@@ -124,7 +146,12 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
     query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
     vault,
     masterKey,
-    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, ...extra }),
+    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, auth, ...extra }),
+    manager: { email: manager.email, password: TEST_PASSWORD, token: managerToken },
+    signIn: async (email, role) => {
+      const user = await createUser(history.db, { email, role, password: TEST_PASSWORD, createdBy: 'test' });
+      return { email: user.email, password: TEST_PASSWORD, token: (await createToken(history.db, user.id, 'tests', null)).secret };
+    },
     startApi: async (extra = {}) => {
       const api = await startApiServer({ ...env.apiDeps(extra), host: '127.0.0.1', port: 0 });
       apis.push(api);
