@@ -1,6 +1,6 @@
 /**
  * Where the CLI finds the history database when it must talk to it directly (the vault: its API
- * routes come in a later issue, and secrets must not travel through an API that has no auth yet).
+ * routes come with the web app's credential pages; until then secrets go straight to the database).
  * DATABASE_URL when set; otherwise the embedded cluster a running `npm start` serves, found by
  * the same folders scripts/services/history-postgres.ts uses (its port from postmaster.pid, its
  * password from the file kept beside it).

@@ -1,8 +1,8 @@
 /**
- * Until sign-in exists, the API trusts whoever reaches it, so it must make sure that is not a web
- * page the operator happens to visit: requests naming a host other than this API's (DNS
- * rebinding) and browser requests from another site (cross-site request forgery, which needs no
- * CORS for a bare POST) are refused. Scripts and the CLI send neither header and are unaffected.
+ * A signed-in browser must not be driven by a web page the operator happens to visit: requests
+ * naming a host other than this API's (DNS rebinding) and browser requests from another site
+ * (cross-site request forgery, which needs no CORS for a bare POST) are refused before the
+ * session cookie is looked at. Scripts and the CLI send neither header and are unaffected.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
