@@ -38,11 +38,15 @@ export function storeLogin(api: string, login: StoredCredentials['tokens'][strin
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const stored = readStored(file);
   stored.tokens[api] = login;
-  // Written whole under a temporary name with 0600 from the start, then renamed over the old one.
+  writeStored(file, stored);
+  return file;
+}
+
+/** Written whole under a temporary name with 0600 from the start, then renamed over the old one. */
+function writeStored(file: string, stored: StoredCredentials): void {
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(temporary, file);
-  return file;
 }
 
 export function forgetLogin(api: string, env: NodeJS.ProcessEnv = process.env): void {
@@ -50,7 +54,5 @@ export function forgetLogin(api: string, env: NodeJS.ProcessEnv = process.env): 
   const stored = readStored(file);
   if (!stored.tokens[api]) return;
   delete stored.tokens[api];
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  fs.renameSync(temporary, file);
+  writeStored(file, stored);
 }

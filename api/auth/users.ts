@@ -9,6 +9,7 @@ import type { HistoryDb } from '../../db/client.js';
 import { apiTokens } from '../../db/schema/api-tokens.js';
 import { sessions } from '../../db/schema/sessions.js';
 import { users, type Role, type UserRow } from '../../db/schema/users.js';
+import { normalizeEmail } from '../../core/email.js';
 import { isUniqueViolation } from '../services/db-errors.js';
 import { ApiError } from '../middleware/errors.js';
 import { hashPassword } from './passwords.js';
@@ -38,7 +39,7 @@ export function listUsers(db: HistoryDb): Promise<UserRow[]> {
 }
 
 export async function findUserByEmail(db: HistoryDb, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.email, email.normalize('NFKC').trim().toLowerCase()));
+  const [row] = await db.select().from(users).where(eq(users.email, normalizeEmail(email)));
   return row;
 }
 

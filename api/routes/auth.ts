@@ -17,7 +17,7 @@ import { passwordProblem, verifyPassword, MAX_PASSWORD_LENGTH } from '../auth/pa
 import { createSession, listSessions, revokeAllSessions, revokeSession, SESSION_COOKIE, type SessionLimits } from '../auth/sessions.js';
 import type { SetupToken } from '../auth/bootstrap.js';
 import { accountKey, addressKey, ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, clearFailures, lockedUntil, recordFailure } from '../auth/throttle.js';
-import { countUsers, createUser, userView } from '../auth/users.js';
+import { countUsers, createUser, findUserByEmail, userView } from '../auth/users.js';
 import type { AuthEnv } from '../middleware/authenticate.js';
 import { ApiError } from '../middleware/errors.js';
 import { errors, idParam, json, jsonBody, router } from './route-kit.js';
@@ -58,7 +58,7 @@ export function authRoutes(deps: AuthRouteDeps) {
           const seconds = Math.max(1, Math.ceil((locked.getTime() - Date.now()) / 1000));
           throw new ApiError(429, 'too_many_attempts', `too many failed sign-ins: try again in ${seconds} s`, {}, { 'retry-after': String(seconds) });
         }
-        const [user] = await db.select().from(users).where(eq(users.email, email));
+        const user = await findUserByEmail(db, email);
         const good = await verifyPassword(user?.passwordHash ?? null, password);
         if (!user || !good || user.disabledAt) {
           await recordFailure(db, keys[0]!, ACCOUNT_FAILURE_LIMIT);
