@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.js';
 import { channelRoutes } from './routes/channels.js';
 import { codecRoutes } from './routes/codec.js';
 import { drillRoutes } from './routes/drills.js';
+import { evidenceKeyRoutes } from './routes/evidence.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRegistry, metricsRoutes } from './routes/metrics.js';
 import { planRoutes } from './routes/plans.js';
@@ -71,7 +72,8 @@ export function createApp(deps: ApiDeps) {
     .route('/metrics', metricsRoutes(metricsRegistry(deps.db)))
     .route('/api/plans', planRoutes({ db: deps.db, taskQueue: deps.temporal.taskQueue, writes, starts }))
     .route('/api/schedules', scheduleRoutes({ db: deps.db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue }))
-    .route('/api/drills', drillRoutes({ db: deps.db, temporal: deps.temporal, links: deps.links, starts }))
+    .route('/api/drills', drillRoutes({ db: deps.db, temporal: deps.temporal, links: deps.links, starts, evidence: { db: deps.db, signer: deps.evidence, issuer: deps.links.appUrl ?? 'restore-drill' } }))
+    .route('/api/evidence', evidenceKeyRoutes({ signer: deps.evidence }))
     .route('/api/channels', channelRoutes({ db: deps.db, temporal: deps.temporal }))
     .route('/api/auth', authRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, setup: deps.auth.setup }))
     .route('/api/users', userRoutes({ db: deps.db }))

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PublicLinks } from '../activities/deps.js';
 import type { HistoryDb } from '../db/client.js';
 import type { ApiAuth } from './auth/api-auth.js';
+import type { EvidenceSigner } from './evidence/signing-key.js';
 import type { CodecEndpoint } from './routes/codec.js';
 
 export interface TemporalAccess {
@@ -19,4 +20,6 @@ export interface ApiDeps {
   allowedHosts?: string[];
   codec?: CodecEndpoint;
   auth: ApiAuth;
+  /** Signs drill evidence (Ed25519). */
+  evidence: EvidenceSigner;
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from './codec-endpoint.js';
 import { prepareApiAuth } from './auth/api-auth.js';
+import { loadEvidenceSigner } from './evidence/signing-key.js';
 import { startApiServer } from './server.js';
 import { connectTemporalAccess } from './temporal-access.js';
 
@@ -22,6 +23,7 @@ const api = await startApiServer({
   codec: codecEndpointFromEnv(),
   allowedHosts: config.allowedHosts,
   auth: await prepareApiAuth(history.db, config),
+  evidence: loadEvidenceSigner(config),
   host: config.apiHost,
   port: config.apiPort,
 });

@@ -7,6 +7,7 @@ Drills:
   list      List drills, newest first (--plan, --outcome, --engine, --since; --cursor pages)
   show      Show one drill: steps, checks, tables, why it failed, who was notified
   canary    Drill a damaged copy of a plan's backup: it must fail and alert
+  evidence  Signed evidence of a drill for auditors; verify a file offline
 Plans:
   plan      create | list | show | edit | delete saved plans
   schedule  pause | resume | trigger | backfill a plan's schedule; reconcile all schedules
@@ -34,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./commands/list.js')).listCommand,
   show: async () => (await import('./commands/show.js')).showCommand,
   canary: async () => (await import('./commands/canary.js')).canaryCommand,
+  evidence: async () => (await import('./commands/evidence.js')).evidenceCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
   schedule: async () => (await import('./commands/schedule.js')).scheduleCommand,
   channel: async () => (await import('./commands/channel.js')).channelCommand,

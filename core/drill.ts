@@ -143,6 +143,8 @@ export interface DrillResult {
   tablesTruncated: boolean;
   tableCount: number;
   totalRows: number;
+  /** The sandbox server's product and version, as it reported itself ("PostgreSQL 17.11"). */
+  sandboxServer?: string | null;
   steps: StepRecord[];
   startedAt: string;
   finishedAt: string;

@@ -9,6 +9,7 @@ import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
 import { prepareApiAuth } from '../api/auth/api-auth.js';
+import { loadEvidenceSigner } from '../api/evidence/signing-key.js';
 import { startApiServer } from '../api/server.js';
 import { connectTemporalAccess } from '../api/temporal-access.js';
 import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
@@ -80,6 +81,7 @@ try {
     codec,
     allowedHosts: config.allowedHosts,
     auth: await prepareApiAuth(db.db, config),
+    evidence: loadEvidenceSigner(config),
     host: config.apiHost,
     port: config.apiPort,
   });

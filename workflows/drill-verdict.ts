@@ -20,6 +20,7 @@ export class DrillVerdict {
   tablesTruncated = false;
   tableCount = 0;
   totalRows = 0;
+  sandboxServer: string | null = null;
   /** Rethrown once the record is written, so the execution ends Canceled. */
   cancellation: unknown;
 
@@ -36,6 +37,7 @@ export class DrillVerdict {
   /** The counts; the inspection's checks are judged (judge) like every other step's. */
   inspected(inspected: InspectResult): void {
     ({ tables: this.tables, tablesTruncated: this.tablesTruncated, tableCount: this.tableCount, totalRows: this.totalRows } = inspected);
+    this.sandboxServer = inspected.sandboxServer ?? null;
   }
 
   /**
@@ -88,6 +90,7 @@ export class DrillVerdict {
       tablesTruncated: this.tablesTruncated,
       tableCount: this.tableCount,
       totalRows: this.totalRows,
+      sandboxServer: this.sandboxServer,
       steps: drill.steps,
       startedAt: drill.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),

@@ -94,4 +94,10 @@ export interface EngineAdapter {
   newestTimestamp(request: QueryRequest & { table: ObjectRef; column: string }): Promise<Date | null>;
   /** The engine's own integrity check over every table/index/collection restored. */
   checkIntegrity(request: QueryRequest): Promise<IntegrityReport>;
+  /**
+   * The sandbox server's product and version as the server itself reports it ("PostgreSQL 17.11",
+   * "MariaDB 11.4.5", "FerretDB 1.24.0"), for the drill's evidence. Read from values a restored
+   * dump cannot redefine (settings and server variables, not functions).
+   */
+  serverVersion(request: QueryRequest): Promise<string>;
 }

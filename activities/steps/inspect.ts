@@ -11,12 +11,17 @@ import type { SandboxLifecycle } from './sandbox-lifecycle.js';
 /** Workflow results carry at most this many per-table counts; history keeps them all. */
 export const MAX_TABLES_IN_RESULT = 500;
 
+/** Asking a server its version is instant; a server too busy to answer in this long is not worth waiting for. */
+const SERVER_VERSION_TIMEOUT_MS = 10_000;
+
 export interface InspectResult {
   tables: TableStat[];
   tablesTruncated: boolean;
   tableCount: number;
   totalRows: number;
   checks: Check[];
+  /** What the sandbox server says it is; null when it would not say (the drill's verdict does not depend on it). */
+  sandboxServer: string | null;
 }
 
 export function inspectActivities(deps: ActivityDeps, sandboxes: SandboxLifecycle) {
@@ -33,7 +38,9 @@ export function inspectActivities(deps: ActivityDeps, sandboxes: SandboxLifecycl
       const engine = sandboxes.engineOf(input.sandbox);
       const tables = await engine.inspect({ sandbox: input.sandbox, signal: ctx.cancellationSignal, onTableCounted: (done) => progress.update(done) });
       await replaceDrillTables(deps.db, input.drillId, tables);
+      const sandboxServer = await engine.serverVersion({ sandbox: input.sandbox, signal: ctx.cancellationSignal, timeoutMs: SERVER_VERSION_TIMEOUT_MS }).catch(() => null);
       return {
+        sandboxServer,
         tables: tables.slice(0, MAX_TABLES_IN_RESULT),
         tablesTruncated: tables.length > MAX_TABLES_IN_RESULT,
         tableCount: tables.length,

@@ -15,6 +15,8 @@ import { drillDetailSchema, drillSummarySchema, toDrillDetail, toDrillSummary } 
 import { errors, idParam, json, jsonBody, router } from './route-kit.js';
 import { drillEventsRoute, streamDrillEvents } from './drill-events.js';
 import type { TemporalAccess } from '../deps.js';
+import { signedDrillEvidence, type EvidenceDeps } from '../evidence/drill-evidence.js';
+import { drillEvidenceRoute } from './evidence.js';
 
 const tags = ['drills'];
 export const MAX_PAGE = 200;
@@ -54,7 +56,7 @@ function decodeCursor(text: string): DrillCursor {
   }
 }
 
-export function drillRoutes(deps: { db: HistoryDb; temporal: TemporalAccess; links: PublicLinks; starts: ReturnType<typeof drillStarts> }) {
+export function drillRoutes(deps: { db: HistoryDb; temporal: TemporalAccess; links: PublicLinks; starts: ReturnType<typeof drillStarts>; evidence: EvidenceDeps }) {
   const { db, starts } = deps;
   return router()
     .openapi(
@@ -126,5 +128,6 @@ export function drillRoutes(deps: { db: HistoryDb; temporal: TemporalAccess; lin
         return c.json({ drillId: id, cancelling: true as const }, 202);
       },
     )
-    .openapi(drillEventsRoute, (c) => streamDrillEvents(c, deps));
+    .openapi(drillEventsRoute, (c) => streamDrillEvents(c, deps))
+    .openapi(drillEvidenceRoute, async (c) => c.json(await signedDrillEvidence(deps.evidence, c.req.valid('param').id), 200));
 }

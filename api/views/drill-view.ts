@@ -80,6 +80,7 @@ const notificationSchema = z.object({
 
 export const drillDetailSchema = drillSummarySchema
   .extend({
+    sandboxServer: z.string().nullable().describe('the sandbox server as it reported itself, e.g. "PostgreSQL 17.11"'),
     snapshot: z.unknown().describe('the plan snapshot the drill ran ({planId, planVersion, plan, trigger, requestedBy})'),
     steps: z.array(
       z.object({ name: z.string(), position: z.number(), status: z.string(), startedAt: iso, finishedAt: iso.nullable(), durationMs: z.number().nullable(), bytes: z.number().nullable(), message: z.string().nullable() }),
@@ -119,6 +120,7 @@ export function toDrillDetail(detail: DrillDetail, notifications: DrillNotificat
   const notPassed = detail.outcome === 'failed' || detail.outcome === 'error';
   return {
     ...toDrillSummary(detail),
+    sandboxServer: detail.sandboxServer,
     snapshot: detail.request,
     steps,
     checks: detail.checks.map(({ name, level, passed, observed, expected, message }) => ({ name, level, passed, observed, expected, message })),

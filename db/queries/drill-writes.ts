@@ -51,6 +51,7 @@ export async function recordDrillReport(db: HistoryDb, snapshot: PlanSnapshot, s
     backup: result.backup,
     tableCount: result.tableCount,
     totalRows: result.totalRows,
+    sandboxServer: result.sandboxServer ?? null,
     startedAt: new Date(result.startedAt),
     finishedAt: new Date(result.finishedAt),
     durationMs: result.durationMs,

@@ -28,6 +28,8 @@ export const drills = pgTable(
     canary: jsonb('canary').$type<CanaryRecord>(),
     tableCount: integer('table_count'),
     totalRows: bigint('total_rows', { mode: 'number' }),
+    /** The sandbox server as it reported itself ("PostgreSQL 17.11"); null before inspect ran. */
+    sandboxServer: text('sandbox_server'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     durationMs: integer('duration_ms'),

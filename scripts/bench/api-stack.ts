@@ -11,10 +11,11 @@ import path from 'node:path';
 import { prepareApiAuth } from '../../api/auth/api-auth.js';
 import { createToken } from '../../api/auth/tokens.js';
 import { createUser, findUserByEmail } from '../../api/auth/users.js';
+import { loadEvidenceSigner } from '../../api/evidence/signing-key.js';
 import { startApiServer } from '../../api/server.js';
 import { connectTemporalAccess } from '../../api/temporal-access.js';
-import { loadConfig } from '../../core/config.js';
-import { openHistoryDatabase, type HistoryDatabase } from '../../db/client.js';
+import { loadConfig, type Config } from '../../core/config.js';
+import { openHistoryDatabase, type HistoryDatabase, type HistoryDb } from '../../db/client.js';
 import { startHistoryPostgres, type HistoryPostgres } from '../services/history-postgres.js';
 import { freePort } from '../services/ports.js';
 import { startTemporalServer, type TemporalServer } from '../services/temporal-server.js';
@@ -63,6 +64,11 @@ function temporalVersion(temporal: TemporalServer): string {
 
 const BENCH_MANAGER = 'bench@restore-drill.invalid';
 
+async function benchAuth(db: HistoryDb, config: Config) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'restore-drill-bench-auth-'));
+  return { auth: await prepareApiAuth(db, { ...config, dataDir }, () => {}), evidence: loadEvidenceSigner({ dataDir }) };
+}
+
 export async function startBenchApi(infrastructure: BenchInfrastructure, databaseUrl: string, options: { appUrl?: string } = {}): Promise<BenchApi> {
   const config = loadConfig();
   const history = openHistoryDatabase(databaseUrl);
@@ -71,7 +77,7 @@ export async function startBenchApi(infrastructure: BenchInfrastructure, databas
     db: history.db,
     temporal,
     links: { appUrl: options.appUrl ?? null, temporalUiUrl: infrastructure.temporal.uiUrl ?? null, namespace: config.temporalNamespace },
-    auth: await prepareApiAuth(history.db, { ...config, dataDir: await mkdtemp(path.join(os.tmpdir(), 'restore-drill-bench-auth-')) }, () => {}),
+    ...(await benchAuth(history.db, config)),
     host: '127.0.0.1',
     port: 0,
   });

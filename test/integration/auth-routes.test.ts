@@ -61,6 +61,8 @@ const EXPECTED: Record<string, { anonymous: Gate; user: Gate; manager: Gate }> =
   'GET /api/drills/{id}': SIGNED_IN,
   'POST /api/drills/{id}/cancel': SIGNED_IN,
   'GET /api/drills/{id}/events': SIGNED_IN,
+  'GET /api/drills/{id}/evidence': SIGNED_IN,
+  'GET /api/evidence/key': SIGNED_IN,
 };
 
 let api: ApiServer;

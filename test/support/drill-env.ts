@@ -24,6 +24,7 @@ import { planIdFor, planSchema, type PlanInput } from '../../core/plan.js';
 import { createVault, generateMasterKeyBase64, loadMasterKeys, type Vault } from '../../activities/vault/index.js';
 import { WorkerProcesses } from '../../scripts/services/worker-processes.js';
 import { prepareApiAuth } from '../../api/auth/api-auth.js';
+import { loadEvidenceSigner } from '../../api/evidence/signing-key.js';
 import { loadConfig } from '../../core/config.js';
 import { createToken } from '../../api/auth/tokens.js';
 import { createUser } from '../../api/auth/users.js';
@@ -124,7 +125,9 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
   const apis: ApiServer[] = [];
   // Every API of this env signs people in against its own history database; tests call it as a
   // manager unless they say otherwise.
-  const auth = await prepareApiAuth(history.db, { ...loadConfig(), dataDir: fs.mkdtempSync(path.join(scratchDir, `auth-${name}-`)) }, () => {});
+  const authDir = fs.mkdtempSync(path.join(scratchDir, `auth-${name}-`));
+  const auth = await prepareApiAuth(history.db, { ...loadConfig(), dataDir: authDir }, () => {});
+  const evidence = loadEvidenceSigner({ dataDir: authDir });
   const manager = await createUser(history.db, { email: `manager-${suffix}@restore-drill.test`, role: 'manager', password: TEST_PASSWORD, createdBy: 'test' });
   const managerToken = (await createToken(history.db, manager.id, 'tests', null)).secret;
 
@@ -146,7 +149,7 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
     query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
     vault,
     masterKey,
-    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, auth, ...extra }),
+    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, auth, evidence, ...extra }),
     manager: { email: manager.email, password: TEST_PASSWORD, token: managerToken },
     signIn: async (email, role) => {
       const user = await createUser(history.db, { email, role, password: TEST_PASSWORD, createdBy: 'test' });

@@ -1,6 +1,6 @@
 import type { EngineAdapter } from '../engine.js';
 import { inspectMongo, MONGO_READ_METHOD } from './inspect.js';
-import { checkMongoIntegrity, newestMongoTimestamp, runMongoAssertion } from './queries.js';
+import { checkMongoIntegrity, mongoServerVersion, newestMongoTimestamp, runMongoAssertion } from './queries.js';
 import { restoreMongoBackup } from './restore.js';
 import { startMongoServer, stopMongoServer } from './server.js';
 
@@ -14,5 +14,6 @@ export function mongodbEngine(): EngineAdapter {
     runAssertion: runMongoAssertion,
     newestTimestamp: newestMongoTimestamp,
     checkIntegrity: checkMongoIntegrity,
+    serverVersion: mongoServerVersion,
   };
 }

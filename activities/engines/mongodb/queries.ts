@@ -114,3 +114,12 @@ function describeType(value: unknown): string {
 function asStrings(value: unknown): string[] {
   return Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) : [];
 }
+
+/** buildInfo comes from the server binary; FerretDB names itself beside the MongoDB version it emulates. */
+export async function mongoServerVersion(request: QueryRequest): Promise<string> {
+  return withSandboxClient(request.sandbox, { signal: request.signal, timeoutMs: request.timeoutMs }, async (client) => {
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    if (typeof info.ferretdbVersion === 'string') return `FerretDB ${info.ferretdbVersion.replace(/^v/, '')} (MongoDB ${String(info.version)} compatible)`;
+    return `MongoDB ${String(info.version)}`;
+  });
+}

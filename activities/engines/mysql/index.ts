@@ -1,6 +1,6 @@
 import type { EngineAdapter } from '../engine.js';
 import { inspectMysql } from './inspect.js';
-import { checkMysqlIntegrity, newestMysqlTimestamp, runMysqlAssertion } from './queries.js';
+import { checkMysqlIntegrity, mysqlServerVersion, newestMysqlTimestamp, runMysqlAssertion } from './queries.js';
 import { restoreMysqlBackup } from './restore.js';
 import { chooseMysqlServer, dumpOrigin } from './server-choice.js';
 import { ensureMysqlServer, stopMysqlServer } from './server.js';
@@ -22,5 +22,6 @@ export function mysqlEngine(options: { servers: MysqlServers }): EngineAdapter {
     runAssertion: runMysqlAssertion,
     newestTimestamp: newestMysqlTimestamp,
     checkIntegrity: checkMysqlIntegrity,
+    serverVersion: mysqlServerVersion,
   };
 }

@@ -91,3 +91,10 @@ async function run(request: QueryRequest, sql: string, account?: string): Promis
     throw new Error(message.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, ''));
   }
 }
+
+/** @@version is a read-only server variable; VERSION() would be the same, but cannot be shadowed either way. */
+export async function mysqlServerVersion(request: QueryRequest): Promise<string> {
+  const [version = '', comment = ''] = rowsOf(await run(request, 'SELECT @@version, @@version_comment;'))[0] ?? [];
+  const flavor = /mariadb/i.test(`${version} ${comment}`) ? 'MariaDB' : 'MySQL';
+  return `${flavor} ${version.split('-')[0]}`;
+}

@@ -1,7 +1,7 @@
 import type { EngineAdapter } from '../engine.js';
 import { inspectPostgres } from './inspect.js';
 import type { PostgresInstallations } from './installations.js';
-import { checkPostgresIntegrity, newestPostgresTimestamp, runPostgresAssertion } from './queries.js';
+import { checkPostgresIntegrity, postgresServerVersion, newestPostgresTimestamp, runPostgresAssertion } from './queries.js';
 import { restorePostgresBackup } from './restore.js';
 import { chooseServer, wantedMajor } from './server-choice.js';
 import { startPostgresServer, stopPostgresServer } from './server.js';
@@ -23,5 +23,6 @@ export function postgresEngine(options: { installations: PostgresInstallations }
     runAssertion: runPostgresAssertion,
     newestTimestamp: newestPostgresTimestamp,
     checkIntegrity: checkPostgresIntegrity,
+    serverVersion: postgresServerVersion,
   };
 }

@@ -158,3 +158,14 @@ function describeQueryError(err: unknown, timeoutMs: number): Error {
   if (code === '25006') return new Error(`the query tried to write (${(err as Error).message}); assertions run read-only`);
   return new Error((err as Error).message);
 }
+
+/** server_version is an internal setting: no role, database or dump setting can change it. */
+export async function postgresServerVersion(request: QueryRequest): Promise<string> {
+  const { sql, close } = connect(request, 'template1');
+  try {
+    const [row] = await sql<Array<{ server_version: string }>>`SHOW server_version`;
+    return `PostgreSQL ${row!.server_version.split(' ')[0]}`;
+  } finally {
+    await close();
+  }
+}
