@@ -20,6 +20,7 @@ import { drillRoutes } from './routes/drills.js';
 import { evidenceKeyRoutes } from './routes/evidence.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRegistry, metricsRoutes } from './routes/metrics.js';
+import { OIDC_PUBLIC_PATHS, oidcRoutes } from './routes/oidc.js';
 import { planRoutes } from './routes/plans.js';
 import { router } from './routes/route-kit.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -27,7 +28,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
 /** Routes that answer without credentials: the sign-in flow (health checks are outside /api). */
-export const PUBLIC_PATHS = new Set(['/api/auth/login', '/api/auth/setup']);
+export const PUBLIC_PATHS = new Set(['/api/auth/login', '/api/auth/setup', '/api/auth/providers', ...OIDC_PUBLIC_PATHS]);
 
 /** Plans and channels are small; the codec endpoint has its own, larger limit. */
 export const MAX_API_BODY_BYTES = 1024 * 1024;
@@ -67,6 +68,8 @@ export function createApp(deps: ApiDeps) {
   });
   if (deps.codec) app.route('/codec', codecRoutes(deps.codec));
 
+  if (deps.auth.oidc) app.route('/api/auth/oidc', oidcRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, ...deps.auth.oidc }));
+
   const routes = app
     .route('/', healthRoutes(deps))
     .route('/metrics', metricsRoutes(metricsRegistry(deps.db)))
@@ -75,7 +78,7 @@ export function createApp(deps: ApiDeps) {
     .route('/api/drills', drillRoutes({ db: deps.db, temporal: deps.temporal, links: deps.links, starts, evidence: { db: deps.db, signer: deps.evidence, issuer: deps.links.appUrl ?? 'restore-drill' } }))
     .route('/api/evidence', evidenceKeyRoutes({ signer: deps.evidence }))
     .route('/api/channels', channelRoutes({ db: deps.db, temporal: deps.temporal }))
-    .route('/api/auth', authRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, setup: deps.auth.setup }))
+    .route('/api/auth', authRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, setup: deps.auth.setup, signIn: { password: deps.auth.passwordSignIn, oidcIssuer: deps.auth.oidc?.party.issuer ?? null } }))
     .route('/api/users', userRoutes({ db: deps.db }))
     .route('/api/tokens', tokenRoutes({ db: deps.db }))
     .route('/api/audit', auditRoutes({ db: deps.db }));

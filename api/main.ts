@@ -1,5 +1,6 @@
 /** The API process on its own (`npm run api`); `npm start` runs it alongside everything else. */
 import { loadConfig } from '../core/config.js';
+import { createVault, loadMasterKeys } from '../activities/vault/index.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from './codec-endpoint.js';
 import { prepareApiAuth } from './auth/api-auth.js';
@@ -22,7 +23,7 @@ const api = await startApiServer({
   links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
   codec: codecEndpointFromEnv(),
   allowedHosts: config.allowedHosts,
-  auth: await prepareApiAuth(history.db, config),
+  auth: await prepareApiAuth(history.db, config, undefined, createVault({ db: history.db, keys: loadMasterKeys(process.env), actor: 'api' })),
   evidence: loadEvidenceSigner(config),
   host: config.apiHost,
   port: config.apiPort,

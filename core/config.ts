@@ -57,6 +57,22 @@ export interface Config {
   adminPasswordFile: string | undefined;
   /** A file holding the token Prometheus sends to /metrics (Authorization: Bearer …). */
   metricsTokenFile: string | undefined;
+  /** Sign-in through an OpenID Provider; null when RESTORE_DRILL_OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+  /** RESTORE_DRILL_SSO_ONLY: password sign-in is refused; people sign in through the OpenID Provider. */
+  ssoOnly: boolean;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** Vault name of the `oidc-client` credential holding the client secret. */
+  clientSecretCredential: string;
+  scopes: string;
+  /** A claim and a value in it that make someone a manager ("groups=restore-drill-managers"); null: roles are managed here. */
+  managerClaim: { claim: string; value: string } | null;
+  /** Whether someone the provider vouches for, without an account here yet, gets one (role user, or manager by the claim). */
+  createUsers: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,7 +108,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: env.RESTORE_DRILL_ADMIN_EMAIL || undefined,
     adminPasswordFile: env.RESTORE_DRILL_ADMIN_PASSWORD_FILE || undefined,
     metricsTokenFile: env.RESTORE_DRILL_METRICS_TOKEN_FILE || undefined,
+    oidc: checkedOidc(env),
+    ssoOnly: checkedSsoOnly(env),
   };
+}
+
+const TRUE = /^(1|true|yes|on)$/i;
+
+function checkedOidc(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = env.RESTORE_DRILL_OIDC_ISSUER?.trim();
+  if (!issuer) return null;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`RESTORE_DRILL_OIDC_ISSUER must be the provider's issuer URL (https://…), got "${issuer}"`);
+  }
+  // Plain http only to a provider on this machine (a development provider): tokens cross the wire.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new Error(`RESTORE_DRILL_OIDC_ISSUER must use https (plain http is accepted for a provider on loopback only), got "${issuer}"`);
+  }
+  const clientId = env.RESTORE_DRILL_OIDC_CLIENT_ID?.trim();
+  const clientSecretCredential = env.RESTORE_DRILL_OIDC_CLIENT_SECRET_CREDENTIAL?.trim();
+  if (!clientId) throw new Error('RESTORE_DRILL_OIDC_CLIENT_ID is required with RESTORE_DRILL_OIDC_ISSUER');
+  if (!clientSecretCredential) {
+    throw new Error('RESTORE_DRILL_OIDC_CLIENT_SECRET_CREDENTIAL is required with RESTORE_DRILL_OIDC_ISSUER: the vault name of an oidc-client credential (`drill vault add --kind oidc-client --name NAME --from-file FILE`)');
+  }
+  const mapping = env.RESTORE_DRILL_OIDC_MANAGER_CLAIM?.trim();
+  let managerClaim: OidcConfig['managerClaim'] = null;
+  if (mapping) {
+    const match = mapping.match(/^([A-Za-z0-9_:.\/-]+)=(.+)$/);
+    if (!match) throw new Error(`RESTORE_DRILL_OIDC_MANAGER_CLAIM must be CLAIM=VALUE (e.g. groups=restore-drill-managers), got "${mapping}"`);
+    managerClaim = { claim: match[1]!, value: match[2]! };
+  }
+  const scopes = env.RESTORE_DRILL_OIDC_SCOPES?.trim() || ['openid', 'email', 'profile', ...(managerClaim?.claim === 'groups' ? ['groups'] : [])].join(' ');
+  if (!scopes.split(/\s+/).includes('openid')) throw new Error(`RESTORE_DRILL_OIDC_SCOPES must include openid, got "${scopes}"`);
+  return { issuer: issuer.replace(/\/+$/, ''), clientId, clientSecretCredential, scopes, managerClaim, createUsers: TRUE.test(env.RESTORE_DRILL_OIDC_CREATE_USERS ?? '') };
+}
+
+function checkedSsoOnly(env: NodeJS.ProcessEnv): boolean {
+  const ssoOnly = TRUE.test(env.RESTORE_DRILL_SSO_ONLY ?? '');
+  if (ssoOnly && !env.RESTORE_DRILL_OIDC_ISSUER?.trim()) throw new Error('RESTORE_DRILL_SSO_ONLY needs an OpenID Provider (RESTORE_DRILL_OIDC_ISSUER): without one nobody could sign in');
+  return ssoOnly;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function checkedDuration(variable: string, value: string): string {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 /** How plans, channels and the CLI name a vault credential. */
 export const vaultNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a vault credential name (letters, digits, ".", "_", "-"; at most 100)');
 
-export const CREDENTIAL_KINDS = ['ssh-key', 'pgp-key', 'age-identity', 'aws', 'http', 'smtp', 'db-password', 'secret-url', 'webhook-secret'] as const;
+export const CREDENTIAL_KINDS = ['ssh-key', 'pgp-key', 'age-identity', 'aws', 'http', 'smtp', 'db-password', 'secret-url', 'webhook-secret', 'oidc-client'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export type Credential =
@@ -24,7 +24,9 @@ export type Credential =
   /** A URL that is itself the capability (Slack incoming webhook, healthchecks ping URL): whoever has it can post. */
   | { kind: 'secret-url'; url: string }
   /** A Standard Webhooks signing secret: "whsec_" + base64 of the key, or a raw secret used as UTF-8 bytes. */
-  | { kind: 'webhook-secret'; secret: string };
+  | { kind: 'webhook-secret'; secret: string }
+  /** The client secret Restore Drill signs in to an OpenID Provider with (the first line of the file). */
+  | { kind: 'oidc-client'; clientSecret: string };
 
 /** Why a credential is being read: written to the vault's audit log with the drill id. */
 export interface CredentialUse {

@@ -12,7 +12,7 @@ import { prepareApiAuth } from '../api/auth/api-auth.js';
 import { loadEvidenceSigner } from '../api/evidence/signing-key.js';
 import { startApiServer } from '../api/server.js';
 import { connectTemporalAccess } from '../api/temporal-access.js';
-import { loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
+import { createVault, loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
 import { startHistoryPostgres } from './services/history-postgres.js';
 import { startTemporalServer } from './services/temporal-server.js';
 import { supervise } from './services/supervisor.js';
@@ -80,7 +80,7 @@ try {
     links: { appUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl ?? config.temporalUiUrl, namespace: config.temporalNamespace },
     codec,
     allowedHosts: config.allowedHosts,
-    auth: await prepareApiAuth(db.db, config),
+    auth: await prepareApiAuth(db.db, config, undefined, createVault({ db: db.db, keys: loadMasterKeys({ ...process.env, ...developmentMasterKey() }), actor: 'api' })),
     evidence: loadEvidenceSigner(config),
     host: config.apiHost,
     port: config.apiPort,

@@ -47,6 +47,8 @@ export async function validateCredential(credential: Credential): Promise<Parsed
       return parseMaterial('secret-url', credential.url);
     case 'webhook-secret':
       return parseMaterial('webhook-secret', credential.secret);
+    case 'oidc-client':
+      return parseMaterial('oidc-client', credential.clientSecret);
     default:
       return parseMaterial(credential.kind, JSON.stringify(stripKind(credential)));
   }
@@ -84,6 +86,11 @@ async function credentialFrom(kind: CredentialKind, text: string, options: Mater
       const problem = webhookSecretProblem(secret);
       if (problem) throw invalid('webhook-secret', `${problem}; generate one with: echo "whsec_$(openssl rand -base64 32)"`);
       return { kind, secret };
+    }
+    case 'oidc-client': {
+      const clientSecret = firstLine(text).trim();
+      if (!clientSecret) throw invalid('oidc-client', 'the first line of the file (the client secret) is empty');
+      return { kind, clientSecret };
     }
     default:
       throw invalid(kind, `unknown credential kind`);
@@ -337,6 +344,9 @@ export async function fingerprintOf(credential: Credential): Promise<string | nu
       // Signing secrets are random keys, not guessable passwords: a short hash lets operators
       // match the vault entry to what the receiver was given without revealing it.
       return `sha256:${createHash('sha256').update(credential.secret).digest('hex').slice(0, 12)}`;
+    case 'oidc-client':
+      // Client secrets may be short, human-chosen strings at some providers: nothing to show.
+      return null;
   }
 }
 

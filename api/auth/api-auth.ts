@@ -1,6 +1,8 @@
-/** What the API's sign-in needs at start: session limits, the setup token or first manager, the scrape token. */
+/** What the API's sign-in needs at start: session limits, the setup token or first manager, the scrape token, the OpenID Provider. */
 import fs from 'node:fs/promises';
 import type { Config } from '../../core/config.js';
+import type { CredentialResolver } from '../../core/credentials.js';
+import { OidcRelyingParty } from './oidc.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import type { HistoryDb } from '../../db/client.js';
 import { bootstrapFirstManager, type SetupToken } from './bootstrap.js';
@@ -11,9 +13,30 @@ export interface ApiAuth {
   setup: SetupToken;
   secureCookies: boolean;
   metricsToken?: string;
+  /** Password sign-in is refused when false (RESTORE_DRILL_SSO_ONLY). */
+  passwordSignIn: boolean;
+  oidc?: OidcSignIn;
 }
 
-export async function prepareApiAuth(db: HistoryDb, config: Pick<Config, 'sessionIdle' | 'sessionMaxAge' | 'dataDir' | 'adminEmail' | 'adminPasswordFile' | 'metricsTokenFile' | 'publicUrl'>, log?: (line: string) => void): Promise<ApiAuth> {
+export interface OidcSignIn {
+  party: OidcRelyingParty;
+  redirectUri: string;
+  createUsers: boolean;
+}
+
+/** The OpenID Provider sign-in of a deployment: its callback is under the public URL people reach. */
+export function oidcSignIn(db: HistoryDb, config: Pick<Config, 'oidc' | 'publicUrl'>, credentials: CredentialResolver, options: { clockSkewSeconds?: number } = {}): OidcSignIn | undefined {
+  if (!config.oidc) return undefined;
+  const redirectUri = `${config.publicUrl}/api/auth/oidc/callback`;
+  return { party: new OidcRelyingParty({ config: config.oidc, db, credentials, redirectUri, ...options }), redirectUri, createUsers: config.oidc.createUsers };
+}
+
+export async function prepareApiAuth(
+  db: HistoryDb,
+  config: Pick<Config, 'sessionIdle' | 'sessionMaxAge' | 'dataDir' | 'adminEmail' | 'adminPasswordFile' | 'metricsTokenFile' | 'publicUrl' | 'oidc' | 'ssoOnly'>,
+  log?: (line: string) => void,
+  credentials?: CredentialResolver,
+): Promise<ApiAuth> {
   let metricsToken: string | undefined;
   if (config.metricsTokenFile) {
     metricsToken = (await fs.readFile(config.metricsTokenFile, 'utf8').catch((err: Error) => {
@@ -26,5 +49,15 @@ export async function prepareApiAuth(db: HistoryDb, config: Pick<Config, 'sessio
     setup: await bootstrapFirstManager(db, { dataDir: config.dataDir, adminEmail: config.adminEmail, adminPasswordFile: config.adminPasswordFile, log }),
     secureCookies: config.publicUrl.startsWith('https://'),
     metricsToken,
+    passwordSignIn: !config.ssoOnly,
+    oidc: config.oidc ? oidcSignIn(db, config, credentials ?? missingVault()) : undefined,
+  };
+}
+
+function missingVault(): CredentialResolver {
+  return {
+    resolve: async () => {
+      throw new Error('OpenID Connect sign-in needs the vault for its client secret, and this API was started without one');
+    },
   };
 }

@@ -28,6 +28,10 @@ export const ERROR_CODES = [
   'last_manager',
   'already_set_up',
   'forbidden',
+  'oidc_failed',
+  'oidc_state_mismatch',
+  'oidc_no_account',
+  'password_sign_in_disabled',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

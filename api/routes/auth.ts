@@ -6,7 +6,7 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { emailSchema } from '../../core/email.js';
@@ -15,6 +15,7 @@ import { users } from '../../db/schema/users.js';
 import type { SignedIn } from '../auth/actor.js';
 import { passwordProblem, verifyPassword, MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { createSession, listSessions, revokeAllSessions, revokeSession, SESSION_COOKIE, type SessionLimits } from '../auth/sessions.js';
+import { setSessionCookie } from '../auth/session-cookie.js';
 import type { SetupToken } from '../auth/bootstrap.js';
 import { accountKey, addressKey, ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, clearFailures, lockedUntil, recordFailure } from '../auth/throttle.js';
 import { countUsers, createUser, findUserByEmail, userView } from '../auth/users.js';
@@ -27,6 +28,7 @@ const tags = ['auth'];
 
 const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(MAX_PASSWORD_LENGTH) }).strict();
 const setupBody = z.object({ setupToken: z.string().min(1).max(200), email: emailSchema, password: z.string().max(MAX_PASSWORD_LENGTH), displayName: z.string().trim().min(1).max(200).optional() }).strict();
+const providersView = z.object({ password: z.boolean(), oidc: z.object({ issuer: z.string(), start: z.string().describe('open this in the browser to sign in') }).nullable() });
 const meView = z.object({ user: userViewSchema, via: z.enum(['session', 'token']) });
 const sessionView = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), address: z.string().nullable(), userAgent: z.string().nullable(), current: z.boolean() });
 
@@ -36,20 +38,27 @@ export interface AuthRouteDeps {
   /** Cookies get the Secure flag when people reach the API over https. */
   secureCookies: boolean;
   setup: SetupToken;
+  /** Sign-in methods offered: password (unless SSO only) and the OpenID Provider's, when configured. */
+  signIn: { password: boolean; oidcIssuer: string | null };
 }
 
 export function authRoutes(deps: AuthRouteDeps) {
   const { db, limits } = deps;
 
   function startSession(c: Context<AuthEnv>, secret: string) {
-    setCookie(c, SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'Lax', secure: deps.secureCookies, path: '/', maxAge: Math.floor(limits.maxAgeMs / 1000) });
+    setSessionCookie(c, secret, { secure: deps.secureCookies, limits });
   }
 
   return router()
     .openapi(
-      createRoute({ method: 'post', path: '/login', tags, summary: 'Sign in with email and password; sets the session cookie', request: { body: jsonBody(loginBody) }, responses: { 200: json(meView, 'signed in'), ...errors(400, 401, 429) } }),
+      createRoute({ method: 'get', path: '/providers', tags, summary: 'How people sign in here: password, an OpenID Provider, or both', responses: { 200: json(providersView, 'the sign-in methods') } }),
+      (c) => c.json({ password: deps.signIn.password, oidc: deps.signIn.oidcIssuer ? { issuer: deps.signIn.oidcIssuer, start: '/api/auth/oidc/start' } : null }, 200),
+    )
+    .openapi(
+      createRoute({ method: 'post', path: '/login', tags, summary: 'Sign in with email and password; sets the session cookie', request: { body: jsonBody(loginBody) }, responses: { 200: json(meView, 'signed in'), ...errors(400, 401, 403, 429) } }),
       async (c) => {
         const { email, password } = c.req.valid('json');
+        if (!deps.signIn.password) throw new ApiError(403, 'password_sign_in_disabled', 'password sign-in is off here (RESTORE_DRILL_SSO_ONLY): sign in through the identity provider (GET /api/auth/oidc/start), or use an API token');
         const address = c.var.actor.address;
         const keys = [accountKey(email), addressKey(address)];
         c.set('audit', { target: email });

@@ -12,9 +12,9 @@ export const errorSchema = z
   .meta({ id: 'Error' });
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'invalid request (validation_failed, malformed_json)',
-  401: 'not signed in (unauthorized, session_expired, token_invalid, invalid_credentials)',
-  403: 'signed in, but this needs the manager role (forbidden)',
+  400: 'invalid request (validation_failed, malformed_json, oidc_state_mismatch)',
+  401: 'not signed in (unauthorized, session_expired, token_invalid, invalid_credentials, oidc_failed)',
+  403: 'signed in, but this needs the manager role (forbidden); or refused by policy (password_sign_in_disabled, oidc_no_account)',
   429: 'too many failed sign-ins (too_many_attempts); Retry-After says when to try again',
   404: 'not found',
   409: 'conflict with the current state (conflict, drill_running, last_manager, already_set_up)',

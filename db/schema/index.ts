@@ -13,3 +13,4 @@ export * from './sessions.js';
 export * from './api-tokens.js';
 export * from './login-throttle.js';
 export * from './audit-events.js';
+export * from './oidc-logins.js';

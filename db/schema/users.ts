@@ -15,12 +15,14 @@ export const users = pgTable(
     /** manager | user */
     role: text('role').notNull(),
     passwordHash: text('password_hash'),
+    /** "<issuer> <sub>" of the OpenID Provider identity this account signs in as, once linked. */
+    oidcSubject: text('oidc_subject'),
     disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     createdBy: text('created_by').notNull(),
   },
-  (table) => [uniqueIndex('users_email_idx').on(sql`lower(${table.email})`)],
+  (table) => [uniqueIndex('users_email_idx').on(sql`lower(${table.email})`), uniqueIndex('users_oidc_subject_idx').on(table.oidcSubject)],
 );
 
 export type UserRow = typeof users.$inferSelect;

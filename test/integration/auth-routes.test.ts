@@ -22,6 +22,7 @@ const EXPECTED: Record<string, { anonymous: Gate; user: Gate; manager: Gate }> =
   'GET /metrics': MANAGERS,
   'POST /api/auth/login': PUBLIC,
   'POST /api/auth/setup': PUBLIC,
+  'GET /api/auth/providers': PUBLIC,
   'POST /api/auth/logout': SIGNED_IN,
   'GET /api/auth/me': SIGNED_IN,
   'GET /api/auth/sessions': SIGNED_IN,
