@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../core/config.js';
 import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
+import { decodeOnlyToken } from '../api/middleware/codec-auth.js';
 import { prepareApiAuth } from '../api/auth/api-auth.js';
 import { loadEvidenceSigner } from '../api/evidence/signing-key.js';
 import { startApiServer } from '../api/server.js';
@@ -39,7 +40,8 @@ try {
   const codec = codecEndpointFromEnv();
   const temporal = await startTemporalServer({
     // The Web UI decodes the encrypted payloads through the API's codec endpoint.
-    uiCodecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec/${codec.token}`,
+    // The UI gives this URL to every browser that opens it: its token only decodes.
+    uiCodecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec/${decodeOnlyToken(codec.token)}`,
     toolsDir: config.toolsDir,
     dbFile: path.join(config.dataDir, 'temporal.db'),
     port: TEMPORAL_PORT,

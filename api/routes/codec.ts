@@ -8,7 +8,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import { codecAuth } from '../middleware/codec-auth.js';
+import { codecAuth, decodeOnlyToken } from '../middleware/codec-auth.js';
 import { errorSchema, errors, json, jsonBody, router } from './route-kit.js';
 
 const MAX_PAYLOADS = 1000;
@@ -62,12 +62,13 @@ export function codecRoutes(options: CodecEndpoint) {
           tags: ['codec'],
           summary: `Temporal remote codec: ${direction} payloads (for the Web UI and \`temporal --codec-endpoint\`)`,
           description: path.includes('{token}') ? 'The token as a path segment, for the Temporal Web UI, which cannot add headers.' : 'Authorization: Bearer <codec token>.',
-          middleware: [codecAuth(options.token), limit] as const,
+          middleware: [codecAuth({ full: options.token, decodeOnly: decodeOnlyToken(options.token) }, direction), limit] as const,
           request: { ...(path.includes('{token}') ? { params: z.object({ token: z.string().min(1) }) } : {}), body: jsonBody(payloadsBody) },
           responses: {
             200: json(payloadsBody, `the payloads, ${direction}d`),
             422: json(errorSchema, `the payloads cannot be ${direction}d with the configured keys`),
             401: json(errorSchema, 'no or wrong codec token'),
+            403: json(errorSchema, 'the decode-only token (the Web UI link\'s) cannot encode'),
             ...errors(400, 413),
           },
         }),

@@ -49,7 +49,9 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   if (!binary) return startSdkDevServer(options);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--ui-port', String(options.uiPort), '--namespace', options.namespace, '--log-level', 'warn'];
-  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  // The codec URL carries a token: it goes in a private env file, never on the command line,
+  // where every account on the host could read it (ps, /proc/<pid>/cmdline).
+  if (options.uiCodecEndpoint) args.push('--env-file', writeCliEnvFile(path.dirname(options.logFile), { 'ui-codec-endpoint': options.uiCodecEndpoint }), '--env', CLI_ENV_NAME);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -67,6 +69,18 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     throw err;
   });
   return { address, uiUrl: `http://127.0.0.1:${options.uiPort}`, origin: binary, stop: () => stopChild(child) };
+}
+
+export const CLI_ENV_NAME = 'restore-drill';
+
+/** A `temporal` CLI environment file (YAML; JSON strings are valid YAML scalars), mode 0600. */
+export function writeCliEnvFile(dir: string, flags: Record<string, string>): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'temporal-cli-env.yaml');
+  const body = `env:\n  ${CLI_ENV_NAME}:\n${Object.entries(flags).map(([flag, value]) => `    ${flag}: ${JSON.stringify(value)}\n`).join('')}`;
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, body, { mode: 0o600, flag: 'wx' });
+  return file;
 }
 
 export function findTemporalCli(toolsDir: string): string | undefined {

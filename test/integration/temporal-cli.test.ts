@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { codecEndpointFromEnv } from '../../api/codec-endpoint.js';
@@ -6,7 +8,7 @@ import type { ApiServer } from '../../api/server.js';
 import { loadConfig } from '../../core/config.js';
 import type { DrillResult } from '../../core/drill.js';
 import { awaitDrillResult } from '../../core/drill-outcome.js';
-import { findTemporalCli } from '../../scripts/services/temporal-server.js';
+import { CLI_ENV_NAME, findTemporalCli, writeCliEnvFile } from '../../scripts/services/temporal-server.js';
 import { FIXTURE_FILES } from '../support/fixtures.js';
 import { useDrillTestEnv, type DrillTestEnv } from '../support/drill-env.js';
 
@@ -27,8 +29,10 @@ it('the real `temporal` CLI starts a drill that passes, and reads its progress a
   const input = JSON.stringify({ engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.custom) } });
   const common = ['--address', env.temporalAddress, '--namespace', 'default'];
 
-  // The CLI reads the encrypted payloads through the API's codec endpoint, as an operator would.
-  const decoding = ['--codec-endpoint', `${api.url}/codec`, '--codec-auth', `Bearer ${codec.token}`];
+  // The CLI reads the encrypted payloads through the API's codec endpoint, as an operator would:
+  // its token in a CLI environment file, not on a command line every account can read.
+  const envFile = writeCliEnvFile(fs.mkdtempSync(path.join(env.scratchDir, 'temporal-env-')), { 'codec-endpoint': `${api.url}/codec`, 'codec-auth': `Bearer ${codec.token}` });
+  const decoding = ['--env-file', envFile, '--env', CLI_ENV_NAME];
 
   await execFileAsync(temporal as string, ['workflow', 'start', ...common, '--type', 'restoreDrill', '--task-queue', env.taskQueue, '--workflow-id', drillId, '--input', input]);
   const { stdout } = await execFileAsync(temporal as string, ['workflow', 'result', ...common, ...decoding, '--workflow-id', drillId, '--output', 'json']);
