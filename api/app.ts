@@ -8,7 +8,7 @@ import { planWrites } from './services/plan-writes.js';
 import { drillStarts } from './services/drill-starts.js';
 import type { ApiDeps } from './deps.js';
 import { auditWrites } from './middleware/audit.js';
-import { authenticate } from './middleware/authenticate.js';
+import { authenticate, forgetCachedCallers } from './middleware/authenticate.js';
 import { requireManager } from './middleware/authorize.js';
 import { ApiError, handleErrors } from './middleware/errors.js';
 import { allowedHostNames, sameOrigin } from './middleware/same-origin.js';
@@ -39,11 +39,12 @@ export function createApp(deps: ApiDeps) {
   const app = router();
   const hosts = allowedHostNames({ publicUrl: deps.links.appUrl, extra: deps.allowedHosts });
   app.use('*', secureHeaders());
-  const gate = authenticate({ db: deps.db, limits: deps.auth.limits, publicPaths: PUBLIC_PATHS, metricsToken: deps.auth.metricsToken });
+  const gate = authenticate({ db: deps.db, limits: deps.auth.limits, publicPaths: PUBLIC_PATHS, metricsToken: deps.auth.metricsToken, cache: deps.auth.cache });
   for (const path of ['/api/*', '/metrics']) {
     app.use(path, sameOrigin(hosts));
     app.use(path, gate);
   }
+  for (const path of ['/api/users/*', '/api/users', '/api/tokens/*', '/api/tokens', '/api/auth/*']) app.use(path, forgetCachedCallers(deps.auth.cache));
   app.use('/metrics', requireManager('metrics'));
   for (const path of ['/api/users', '/api/users/*', '/api/channels', '/api/channels/*', '/api/audit', '/api/schedules/*']) app.use(path, requireManager(path.startsWith('/api/schedules') ? 'schedule repairs' : path.split('/')[2]!));
   app.use(

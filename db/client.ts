@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import { PROJECT_ROOT } from '../core/config.js';
 import * as schema from './schema/index.js';
 
@@ -28,4 +28,9 @@ export async function migrateHistoryDatabase(url: string): Promise<void> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** The postgres.js client under a drizzle database (for LISTEN), when it has one. */
+export function sqlClientOf(db: HistoryDb): Sql | undefined {
+  return (db as HistoryDb & { $client?: Sql }).$client;
 }

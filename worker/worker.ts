@@ -7,6 +7,7 @@ import type { PostgresInstallations } from '../activities/engines/postgres/insta
 import type { MysqlServers } from '../activities/engines/mysql/servers.js';
 import os from 'node:os';
 import { loadConfig } from '../core/config.js';
+import { temporalConnectionSettings } from '../core/temporal-connection.js';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -88,8 +89,9 @@ export function hostTaskQueueFor(taskQueue: string, workerId: string): string {
 export async function createDrillWorker(options: DrillWorkerOptions): Promise<DrillWorker> {
   const hostTaskQueue = hostTaskQueueFor(options.taskQueue, options.workerId ?? os.hostname());
   const maxSandboxes = options.maxSandboxes ?? loadConfig().maxSandboxes;
-  const nativeConnection = await NativeConnection.connect({ address: options.address });
-  const clientConnection = await Connection.connect({ address: options.address });
+  const connection = temporalConnectionSettings(options.address);
+  const nativeConnection = await NativeConnection.connect(connection);
+  const clientConnection = await Connection.connect(connection);
   const dataConverter = drillDataConverter();
   const client = new Client({ connection: clientConnection, namespace: options.namespace, dataConverter });
   await ensureSearchAttributes(clientConnection, options.namespace);

@@ -3,6 +3,9 @@ import fs from 'node:fs/promises';
 import type { Config } from '../../core/config.js';
 import type { CredentialResolver } from '../../core/credentials.js';
 import { OidcRelyingParty } from './oidc.js';
+import { CredentialCache } from './credential-cache.js';
+import type { CachedCaller } from '../middleware/authenticate.js';
+import { sqlClientOf } from '../../db/client.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import type { HistoryDb } from '../../db/client.js';
 import { bootstrapFirstManager, type SetupToken } from './bootstrap.js';
@@ -16,6 +19,8 @@ export interface ApiAuth {
   /** Password sign-in is refused when false (RESTORE_DRILL_SSO_ONLY). */
   passwordSignIn: boolean;
   oidc?: OidcSignIn;
+  /** Recent credential lookups; caching is on once the database confirms its revocation feed. */
+  cache: CredentialCache<CachedCaller>;
 }
 
 export interface OidcSignIn {
@@ -50,6 +55,7 @@ export async function prepareApiAuth(
     secureCookies: config.publicUrl.startsWith('https://'),
     metricsToken,
     passwordSignIn: !config.ssoOnly,
+    cache: await listeningCache(db),
     oidc: config.oidc ? oidcSignIn(db, config, credentials ?? missingVault()) : undefined,
   };
 }
@@ -60,4 +66,12 @@ function missingVault(): CredentialResolver {
       throw new Error('OpenID Connect sign-in needs the vault for its client secret, and this API was started without one');
     },
   };
+}
+
+/** Without the revocation feed (a database that refuses LISTEN), every request is looked up. */
+async function listeningCache(db: HistoryDb): Promise<CredentialCache<CachedCaller>> {
+  const cache = new CredentialCache<CachedCaller>();
+  const sql = sqlClientOf(db);
+  if (sql) await cache.listen(sql).catch((err: Error) => console.error(`api: credential cache off, the database refused LISTEN (${err.message}): every request is looked up`));
+  return cache;
 }

@@ -11,7 +11,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { HistoryDb } from '../../db/client.js';
 import type { Actor } from '../auth/actor.js';
-import { sameSecret } from '../auth/secrets.js';
+import type { CredentialCache } from '../auth/credential-cache.js';
+import { hashSecret, sameSecret } from '../auth/secrets.js';
+import type { ApiTokenRow } from '../../db/schema/api-tokens.js';
+import type { SessionRow } from '../../db/schema/sessions.js';
+import type { UserRow } from '../../db/schema/users.js';
 import { lookupSession, SESSION_COOKIE, type SessionLimits } from '../auth/sessions.js';
 import { lookupToken } from '../auth/tokens.js';
 import { ApiError } from './errors.js';
@@ -26,7 +30,11 @@ export interface AuthOptions {
   publicPaths: Set<string>;
   /** The scrape token /metrics also takes, when configured. */
   metricsToken?: string;
+  /** Recent lookups, emptied by the database whenever access is revoked (credential-cache.ts). */
+  cache?: CredentialCache<CachedCaller>;
 }
+
+export type CachedCaller = { token: ApiTokenRow; user: UserRow } | { session: SessionRow; user: UserRow };
 
 export function clientAddress(c: Context): string {
   try {
@@ -55,7 +63,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     }
     if (bearer !== undefined) {
       if (!/^rdt_[A-Za-z0-9_-]{43}$/.test(bearer)) throw new ApiError(401, 'token_invalid', TOKEN_REFUSALS.unknown);
-      const lookup = await lookupToken(options.db, bearer);
+      const lookup = await cachedLookup(options, bearer, () => lookupToken(options.db, bearer), (found) => tokenStillGood(found.token));
       if ('refused' in lookup) throw new ApiError(401, 'token_invalid', TOKEN_REFUSALS[lookup.refused]);
       const { token, user } = lookup.found;
       c.set('actor', { kind: 'user', via: 'token', tokenId: token.id, userId: user.id, email: user.email, role: user.role as 'manager' | 'user', name: `${user.email} (token ${token.name})`, address });
@@ -63,7 +71,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     }
     const cookie = getCookie(c, SESSION_COOKIE);
     if (cookie !== undefined) {
-      const lookup = /^rds_[A-Za-z0-9_-]{43}$/.test(cookie) ? await lookupSession(options.db, cookie, options.limits) : ({ refused: 'unknown' } as const);
+      const lookup = /^rds_[A-Za-z0-9_-]{43}$/.test(cookie) ? await cachedLookup(options, cookie, () => lookupSession(options.db, cookie, options.limits), (found) => sessionStillGood(found.session, options.limits)) : ({ refused: 'unknown' } as const);
       if ('found' in lookup) {
         const { session, user } = lookup.found;
         if (!SAFE_METHODS.has(c.req.method) && c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) {
@@ -77,5 +85,41 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     }
     if (options.publicPaths.has(c.req.path)) return next();
     throw new ApiError(401, 'unauthorized', 'sign in first: send an API token (Authorization: Bearer rdt_…; `drill login` makes one) or a session cookie');
+  };
+}
+
+type Refusal = 'unknown' | 'expired' | 'revoked' | 'disabled';
+type Lookup<F> = { found: F } | { refused: Refusal };
+
+/**
+ * A cached caller still has to pass the checks time alone can fail (expiry, idle limit); one
+ * that would not is looked up afresh, since another instance may have seen it since.
+ */
+async function cachedLookup<F extends CachedCaller>(options: AuthOptions, secret: string, lookup: () => Promise<Lookup<F>>, stillGood: (found: F) => boolean): Promise<Lookup<F>> {
+  const key = hashSecret(secret);
+  const hit = options.cache?.get(key) as F | undefined;
+  if (hit && stillGood(hit)) return { found: hit };
+  const result = await lookup();
+  if ('found' in result) options.cache?.set(key, result.found);
+  else options.cache?.delete(key);
+  return result;
+}
+
+function tokenStillGood(token: ApiTokenRow, now = Date.now()): boolean {
+  return !token.expiresAt || token.expiresAt.getTime() > now;
+}
+
+function sessionStillGood(session: SessionRow, limits: SessionLimits, now = Date.now()): boolean {
+  return session.expiresAt.getTime() > now && session.lastSeenAt.getTime() + limits.idleMs > now;
+}
+
+/**
+ * Writes through this instance that can end someone's access (users, tokens, sessions) empty its
+ * cache as soon as they are answered, without waiting for the database's notification.
+ */
+export function forgetCachedCallers(cache: CredentialCache<CachedCaller>): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    await next();
+    if (!SAFE_METHODS.has(c.req.method)) cache.clear();
   };
 }

@@ -14,7 +14,7 @@
  * file; see s3-age.ts.
  *
  * BENCH_SUITE picks another suite instead of this restore benchmark: `api` (GET /api/drills over
- * 100,000 drills, drills-api-bench.ts), `plans` (plan summaries over 1,000 plans,
+ * 100,000 drills, drills-api-bench.ts), `auth` (sign-in and the gate's cost per request, auth-bench.ts), `plans` (plan summaries over 1,000 plans,
  * plans-summary-bench.ts), `alerts` (verdict → SMTP receipt, alerts-bench.ts), `versions`
  * (provision per PostgreSQL major; the same data as a 15 dump, a 17 dump and a 17 base backup,
  * versions-bench.ts) or `guards` (the plain-dump script guards against plain streaming, guards-bench.ts).
@@ -102,6 +102,7 @@ function restoreSuite(): Promise<void> {
 const SUITES: Record<string, () => Promise<void>> = {
   restore: restoreSuite,
   api: async () => (await import('./drills-api-bench.js')).runDrillsApiBench(benchDir),
+  auth: async () => (await import('./auth-bench.js')).runAuthBench(benchDir),
   plans: async () => (await import('./plans-summary-bench.js')).runPlansSummaryBench(benchDir),
   alerts: async () => (await import('./alerts-bench.js')).runAlertsBench(benchDir),
   versions: async () => console.log(await (await import('./versions-bench.js')).runVersionsBench(benchDir, SIZE_MB, RUNS)),

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporalConnectionSettings } from '../../core/temporal-connection.js';
 import { isPortFree, waitFor } from './ports.js';
 
 const READY_TIMEOUT_MS = 90_000;
@@ -35,7 +36,7 @@ export interface TemporalServerOptions {
 
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   if (process.env.TEMPORAL_ADDRESS) {
-    await waitUntilServing(process.env.TEMPORAL_ADDRESS, 15_000);
+    await waitUntilServing(process.env.TEMPORAL_ADDRESS, 15_000, undefined, true);
     return { address: process.env.TEMPORAL_ADDRESS, uiUrl: undefined, origin: 'TEMPORAL_ADDRESS', stop: async () => {} };
   }
   const address = `127.0.0.1:${options.port}`;
@@ -102,11 +103,12 @@ async function startSdkDevServer(options: TemporalServerOptions): Promise<Tempor
   return { address: env.address, uiUrl: `http://127.0.0.1:${options.uiPort}`, origin: 'the Temporal SDK download', stop: () => env.teardown() };
 }
 
-async function waitUntilServing(address: string, timeoutMs: number, abortIf?: () => string | undefined): Promise<void> {
+/** `secured`: an operator's server, reached with the TLS and API key settings; the dev server started here is plain. */
+async function waitUntilServing(address: string, timeoutMs: number, abortIf?: () => string | undefined, secured = false): Promise<void> {
   await waitFor(
     `Temporal server at ${address}`,
     async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...(secured ? temporalConnectionSettings(address) : { address }), connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
         return true;
