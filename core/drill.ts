@@ -66,6 +66,11 @@ export interface PlanSnapshot {
   /** The stored plan's version the snapshot was taken from; null for an ad-hoc plan. */
   planVersion: number | null;
   plan: Plan;
+  /**
+   * Where `plan` came from: read from storage by the drill itself, or given in the workflow's
+   * input beside a plan id (the drill is then filed under that plan but ran what it was given).
+   */
+  planOrigin?: 'stored' | 'request';
   trigger: DrillTrigger;
   requestedBy: string | null;
   /**

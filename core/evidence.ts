@@ -13,8 +13,10 @@ export interface EvidenceDocument {
   /** The deployment that signed it (its public URL). */
   issuer: string;
   drill: { id: string; verdict: string; failedStep: string | null; reason: string | null; startedAt: string; finishedAt: string | null; durationMs: number | null; temporalWorkflowId: string };
+  /** As the drill's start request said: anyone who may start workflows in Temporal can claim any of it. */
   startedBy: { trigger: string; by: string | null; schedule: string | null };
-  plan: { id: string | null; name: string | null; version: number | null; snapshot: unknown };
+  /** `origin`: "stored" when the drill read the plan from storage itself; "request" when its starter gave it. */
+  plan: { id: string | null; name: string | null; version: number | null; origin: 'stored' | 'request' | 'unknown'; snapshot: unknown };
   backup: { location: string; path: string | null; sizeBytes: number; modifiedAt: string; sha256: string | null; sha256Verified: string | null } | null;
   engines: { engine: string; format: string | null; producer: string | null; sandbox: string | null };
   checks: Array<{ name: string; level: string; passed: boolean; observed: string; expected: string; message: string }>;
@@ -78,6 +80,12 @@ export function verifyEvidence(text: string, publicKeyPem: string): EvidenceChec
   } catch {
     return { valid: false, problem: 'the file is not JSON' };
   }
+  // What people read must be what was signed: a second "verdict" earlier in an object is shown
+  // by some viewers and dropped by JSON.parse; unsigned fields beside the evidence say nothing signed.
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null) return { valid: false, problem: `the file names "${duplicate.slice(0, 80)}" twice in one object: only one of them could be the signed value` };
+  const extra = [...Object.keys(parsed ?? {}).filter((key) => !['format', 'evidence', 'signature'].includes(key)), ...Object.keys(parsed?.signature ?? {}).filter((key) => !['algorithm', 'keyId', 'value'].includes(key)).map((key) => `signature.${key}`)];
+  if (extra.length > 0) return { valid: false, problem: `the file carries fields outside the signature (${extra.join(', ')})` };
   if (parsed?.format !== EVIDENCE_FORMAT) return { valid: false, problem: `the file is not Restore Drill evidence (format ${JSON.stringify(parsed?.format ?? null)}, expected "${EVIDENCE_FORMAT}")` };
   const signature = parsed.signature;
   if (!signature || signature.algorithm !== 'Ed25519' || typeof signature.value !== 'string' || typeof signature.keyId !== 'string') return { valid: false, problem: 'the file carries no Ed25519 signature' };
@@ -92,4 +100,30 @@ export function verifyEvidence(text: string, publicKeyPem: string): EvidenceChec
   }
   if (!verify(null, bytes, publicKey, Buffer.from(signature.value, 'base64'))) return { valid: false, problem: 'the signature does not match the content: the file was changed after it was signed' };
   return { valid: true, evidence: parsed.evidence, keyId: trustedId };
+}
+
+/** The first object key that appears twice in one object of a JSON text (compared as decoded), or null. */
+export function firstDuplicateKey(text: string): string | null {
+  const objects: Array<Set<string> | null> = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '{') objects.push(new Set());
+    else if (char === '[') objects.push(null);
+    else if (char === '}' || char === ']') objects.pop();
+    else if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const token = text.slice(i, end + 1);
+      let next = end + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      const keys = objects.at(-1);
+      if (keys && text[next] === ':') {
+        const key = JSON.parse(token) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return null;
 }

@@ -15,7 +15,7 @@ export function planSnapshotActivities(deps: ActivityDeps) {
     async snapshotPlan(input: { drillId: string; input: DrillInput }): Promise<PlanSnapshot> {
       const { planId, plan, trigger, requestedBy } = input.input;
       const base = { trigger, requestedBy: requestedBy ?? null };
-      if (!planId) return { ...base, planId: null, planVersion: null, plan: plan! };
+      if (!planId) return { ...base, planId: null, planVersion: null, plan: plan!, planOrigin: 'request' };
       const row = await getPlanRow(deps.db, planId, { includeDeleted: true });
       if (!row) throw invalidRequest(`there is no plan with id "${planId}": create it first (drill plan create) or drill without a plan id`);
       const snapshot = { ...base, planId, planVersion: row.version };
@@ -23,10 +23,10 @@ export function planSnapshotActivities(deps: ActivityDeps) {
         // A schedule that fired while its plan was being deleted: recorded, but nobody is paged.
         return { ...snapshot, plan: { ...standIn(row), notify: [] }, problem: `plan "${row.name}" was deleted on ${row.deletedAt.toISOString()}; its history is kept, but it no longer drills` };
       }
-      if (plan) return { ...snapshot, plan };
+      if (plan) return { ...snapshot, plan, planOrigin: 'request' };
       // Stored plans were valid when written; parsing again applies defaults added since.
       const stored = planSchema.safeParse(row.spec);
-      if (stored.success) return { ...snapshot, plan: stored.data };
+      if (stored.success) return { ...snapshot, plan: stored.data, planOrigin: 'stored' };
       const issues = stored.error.issues.map((i) => `${i.path.join('.') || 'plan'}: ${i.message}`).join('; ');
       return { ...snapshot, plan: standIn(row), problem: `plan "${row.name}" (${planId}) no longer validates (${issues}): edit it (drill plan edit, PUT /api/plans/${planId})` };
     },

@@ -49,6 +49,21 @@ describe('credential cache', () => {
     await eventually('both instances to refuse the revoked token', async () => (await status(0, secret)) === 401 && (await status(1, secret)) === 401, 2_000);
   });
 
+  it('does not keep a lookup that was under way when access was revoked', async () => {
+    const cache = new CredentialCache<string>();
+    const feed = await cache.listen(sqlClientOf(history.db)!);
+    try {
+      const before = cache.mark();
+      cache.clear();
+      cache.set('caller', 'read before the revocation', before);
+      expect(cache.get('caller')).toBeUndefined();
+      cache.set('caller', 'read after it', cache.mark());
+      expect(cache.get('caller')).toBe('read after it');
+    } finally {
+      await feed.stop();
+    }
+  });
+
   it('forgets a user disabled behind its back', async () => {
     const user = await createUser(history.db, { email: 'disabled-later@example.com', role: 'user', createdBy: 'test' });
     const { secret } = await createToken(history.db, user.id, 'ci', null);

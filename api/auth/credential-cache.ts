@@ -17,6 +17,13 @@ const MAX_ENTRIES = 10_000;
 export class CredentialCache<T> {
   private readonly entries = new Map<string, { value: T; cachedAt: number }>();
   private listening = false;
+  /** Bumped by every clear: a lookup that started before a revocation must not be stored after it. */
+  private generation = 0;
+
+  /** Take before a database lookup, give back to `set` with its result. */
+  mark(): number {
+    return this.generation;
+  }
 
   get(key: string, now = Date.now()): T | undefined {
     if (!this.listening) return undefined;
@@ -29,8 +36,8 @@ export class CredentialCache<T> {
     return entry.value;
   }
 
-  set(key: string, value: T, now = Date.now()): void {
-    if (!this.listening) return;
+  set(key: string, value: T, mark: number, now = Date.now()): void {
+    if (!this.listening || mark !== this.generation) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, { value, cachedAt: now });
   }
@@ -40,6 +47,7 @@ export class CredentialCache<T> {
   }
 
   clear(): void {
+    this.generation += 1;
     this.entries.clear();
   }
 

@@ -4,34 +4,51 @@
  * change of email at the provider still signs in the same person); else, when configured, a new
  * account. An unverified email never matches: anyone can claim an address at some providers.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { OidcConfig } from '../../core/config.js';
-import { normalizeEmail } from '../../core/email.js';
+import { emailSchema, normalizeEmail } from '../../core/email.js';
 import type { HistoryDb } from '../../db/client.js';
 import { users, type UserRow } from '../../db/schema/users.js';
 import { ApiError } from '../middleware/errors.js';
 import type { OidcIdentity } from './oidc.js';
 import { changeUser, createUser, findUserByEmail } from './users.js';
 
-export async function accountForIdentity(db: HistoryDb, identity: OidcIdentity, config: Pick<OidcConfig, 'createUsers'>): Promise<UserRow> {
+/** What the sign-in did to accounts, for the audit trail. */
+export type AccountChange = 'linked' | 'created' | 'promoted' | 'demoted';
+
+export async function accountForIdentity(db: HistoryDb, identity: OidcIdentity, config: Pick<OidcConfig, 'createUsers'>): Promise<{ user: UserRow; changes: AccountChange[] }> {
+  const changes: AccountChange[] = [];
   let user = (await db.select().from(users).where(eq(users.oidcSubject, identity.subject)))[0];
   if (!user) {
     if (!identity.email || !identity.emailVerified) {
       throw new ApiError(403, 'oidc_no_account', `the identity provider has not verified an email address for you${identity.email ? ` (${identity.email} is unverified)` : ''}, so no account can be matched: verify it at the provider, or ask a manager`);
     }
-    const byEmail = await findUserByEmail(db, identity.email);
+    // Only case is folded: look-alike spellings (fullwidth letters, ligatures) that NFKC would
+    // merge are other mailboxes, and must not take over an account.
+    const email = identity.email.trim().toLowerCase();
+    if (normalizeEmail(email) !== email || !emailSchema.safeParse(email).success) {
+      throw new ApiError(403, 'oidc_no_account', 'the identity provider\'s email address is not one this system can match safely (unusual characters): ask a manager to add you');
+    }
+    const byEmail = await findUserByEmail(db, email);
+    if (byEmail?.disabledAt) throw new ApiError(403, 'oidc_no_account', `the account ${byEmail.email} is disabled: ask a manager`);
     if (byEmail?.oidcSubject) throw new ApiError(403, 'oidc_no_account', `the account ${byEmail.email} signs in as another identity of the provider: ask a manager`);
     if (byEmail) {
-      [user] = await db.update(users).set({ oidcSubject: identity.subject, updatedAt: new Date() }).where(eq(users.id, byEmail.id)).returning();
+      // Compare-and-set: of two identities racing for one account, one links it.
+      [user] = await db.update(users).set({ oidcSubject: identity.subject, updatedAt: new Date() }).where(and(eq(users.id, byEmail.id), isNull(users.oidcSubject))).returning();
+      if (!user) throw new ApiError(403, 'oidc_no_account', `the account ${byEmail.email} signs in as another identity of the provider: ask a manager`);
+      changes.push('linked');
     } else if (config.createUsers) {
-      const created = await createUser(db, { email: normalizeEmail(identity.email), role: identity.manager ? 'manager' : 'user', displayName: identity.name ?? undefined, createdBy: 'OpenID Connect sign-in' });
+      const created = await createUser(db, { email, role: identity.manager ? 'manager' : 'user', displayName: identity.name ?? undefined, createdBy: 'OpenID Connect sign-in' });
       [user] = await db.update(users).set({ oidcSubject: identity.subject }).where(eq(users.id, created.id)).returning();
+      changes.push('created');
     } else {
-      throw new ApiError(403, 'oidc_no_account', `there is no Restore Drill account for ${identity.email}: ask a manager to add you (drill user add)`);
+      throw new ApiError(403, 'oidc_no_account', `there is no Restore Drill account for ${email}: ask a manager to add you (drill user add)`);
     }
   }
   if (user!.disabledAt) throw new ApiError(403, 'oidc_no_account', `the account ${user!.email} is disabled: ask a manager`);
-  return syncRole(db, user!, identity.manager);
+  const synced = await syncRole(db, user!, identity.manager);
+  if (synced.role !== user!.role) changes.push(synced.role === 'manager' ? 'promoted' : 'demoted');
+  return { user: synced, changes };
 }
 
 /** With a manager claim configured, the provider decides the role at every sign-in; the last manager is never demoted. */

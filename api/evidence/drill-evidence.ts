@@ -26,7 +26,7 @@ export function drillEvidence(detail: DrillDetail, issuer: string, issuedAt: Dat
       temporalWorkflowId: detail.id,
     },
     startedBy: { trigger: detail.trigger, by: requestedBy, schedule: requestedBy?.match(SCHEDULE_REQUESTER)?.[1] ?? null },
-    plan: { id: detail.planId, name: detail.planName, version: detail.planVersion, snapshot: snapshot.plan },
+    plan: { id: detail.planId, name: detail.planName, version: snapshot.planOrigin === 'request' ? null : detail.planVersion, origin: snapshot.planOrigin ?? 'unknown', snapshot: withoutUriSecrets(snapshot.plan) },
     backup: detail.backup ? backupEvidence(detail.backup) : null,
     engines: {
       engine: detail.engine,
@@ -51,7 +51,7 @@ export function drillEvidence(detail: DrillDetail, issuer: string, issuedAt: Dat
 
 function backupEvidence(backup: BackupRef): NonNullable<EvidenceDocument['backup']> {
   const verified = backup.sidecarVerified ? 'matched its .sha256 sidecar' : backup.sha256From === 'object' ? "matched the object store's checksum" : backup.sha256 ? 'computed while the drill read it' : null;
-  return { location: backup.uri, path: backup.path, sizeBytes: backup.sizeBytes, modifiedAt: backup.modifiedAt, sha256: backup.sha256, sha256Verified: verified };
+  return { location: redactUri(backup.uri), path: backup.path, sizeBytes: backup.sizeBytes, modifiedAt: backup.modifiedAt, sha256: backup.sha256, sha256Verified: verified };
 }
 
 export interface EvidenceDeps {
@@ -66,4 +66,28 @@ export async function signedDrillEvidence(deps: EvidenceDeps, drillId: string): 
   if (!detail) throw notFound(`no drill with id "${drillId}"`);
   if (detail.outcome === 'running') throw new ApiError(409, 'drill_running', `drill ${drillId} is still running: evidence is signed once it has a verdict`);
   return signEvidence(drillEvidence(detail, deps.issuer, new Date()), deps.signer.privateKey);
+}
+
+/**
+ * Evidence is handed to auditors: a URI's query (presigned S3 URLs, SAS tokens, `?token=`) and
+ * user part can be credentials, so neither is kept.
+ */
+export function redactUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (!url.search && !url.username && !url.password) return uri;
+    url.search = url.search ? '?…' : '';
+    url.username = url.username ? '…' : '';
+    url.password = '';
+    return url.href.replace('?%E2%80%A6', '?…').replace('%E2%80%A6@', '…@');
+  } catch {
+    return uri;
+  }
+}
+
+function withoutUriSecrets(plan: unknown): unknown {
+  if (!plan || typeof plan !== 'object') return plan;
+  const source = (plan as { source?: { uri?: unknown } }).source;
+  if (!source || typeof source.uri !== 'string') return plan;
+  return { ...plan, source: { ...source, uri: redactUri(source.uri) } };
 }

@@ -99,8 +99,9 @@ async function cachedLookup<F extends CachedCaller>(options: AuthOptions, secret
   const key = hashSecret(secret);
   const hit = options.cache?.get(key) as F | undefined;
   if (hit && stillGood(hit)) return { found: hit };
+  const mark = options.cache?.mark() ?? 0;
   const result = await lookup();
-  if ('found' in result) options.cache?.set(key, result.found);
+  if ('found' in result) options.cache?.set(key, result.found, mark);
   else options.cache?.delete(key);
   return result;
 }
@@ -120,6 +121,9 @@ function sessionStillGood(session: SessionRow, limits: SessionLimits, now = Date
 export function forgetCachedCallers(cache: CredentialCache<CachedCaller>): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     await next();
-    if (!SAFE_METHODS.has(c.req.method)) cache.clear();
+    if (!SAFE_METHODS.has(c.req.method) && !GRANTING_WRITES.has(`${c.req.method} ${c.req.path}`)) cache.clear();
   };
 }
+
+/** Writes that only add access (a sign-in, a new user or token): nobody cached loses anything by them. */
+const GRANTING_WRITES = new Set(['POST /api/auth/login', 'POST /api/auth/setup', 'POST /api/users', 'POST /api/tokens']);

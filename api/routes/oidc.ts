@@ -75,10 +75,10 @@ export function oidcRoutes(deps: OidcRouteDeps) {
         callbackUrl.search = new URL(c.req.url).search;
         try {
           const { identity, returnTo } = await party.finish(callbackUrl, browserState);
-          const user = await accountForIdentity(db, identity, { createUsers: deps.createUsers });
+          const { user, changes } = await accountForIdentity(db, identity, { createUsers: deps.createUsers });
           const { secret, row } = await createSession(db, user.id, deps.limits, { address, userAgent: c.req.header('user-agent') });
           setSessionCookie(c, secret, { secure: deps.secureCookies, limits: deps.limits });
-          await recordAudit(db, { kind: 'user', via: 'session', sessionId: row.id, userId: user.id, email: user.email, role: user.role as 'manager' | 'user', name: user.email, address }, { action: 'auth.oidc', target: user.email, outcome: 'ok', details: { subject: identity.subject, role: user.role } });
+          await recordAudit(db, { kind: 'user', via: 'session', sessionId: row.id, userId: user.id, email: user.email, role: user.role as 'manager' | 'user', name: user.email, address }, { action: 'auth.oidc', target: user.email, outcome: 'ok', details: { subject: identity.subject, role: user.role, ...(changes.length ? { changes } : {}) } });
           return c.redirect(returnTo, 302);
         } catch (err) {
           const status = err instanceof ApiError ? err.status : 500;

@@ -16,6 +16,7 @@ import { engineRows, type EngineRow } from '../engine-rows.js';
 import { CliError, EXIT_PASSED, EXIT_USAGE_OR_INFRA } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import { connectTemporal } from '../temporal.js';
+import { describeTemporalSecurity, temporalConnectionSettings } from '../../core/temporal-connection.js';
 
 // CommonJS module: its namespaces are reachable only through the default export under ESM.
 const { TaskQueueType } = proto.temporal.api.enums.v1;
@@ -76,7 +77,7 @@ async function serviceChecks(): Promise<DoctorCheck[]> {
   try {
     try {
       await workflowService.describeNamespace({ namespace });
-      checks.push({ check: 'temporal', status: 'ok', detail: `${config.temporalAddress}, namespace "${namespace}"` });
+      checks.push({ check: 'temporal', status: 'ok', detail: `${config.temporalAddress}, namespace "${namespace}", ${describeTemporalSecurity(temporalConnectionSettings(config.temporalAddress))}` });
     } catch (err) {
       return [{ check: 'temporal', status: 'fail', detail: `${config.temporalAddress} answers, but namespace "${namespace}" is not there (${firstLine(err)}): create it (temporal operator namespace create ${namespace}) or set TEMPORAL_NAMESPACE` }];
     }

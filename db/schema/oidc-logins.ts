@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * OpenID Connect sign-ins under way: what the callback must check (nonce, PKCE verifier), keyed
@@ -13,6 +13,9 @@ export const oidcLogins = pgTable('oidc_logins', {
   returnTo: text('return_to').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
-});
+},
+  // Expired attempts are purged at every new one: by range, not by a scan of the table.
+  (table) => [index('oidc_logins_expires_at_idx').on(table.expiresAt)],
+);
 
 export type OidcLoginRow = typeof oidcLogins.$inferSelect;

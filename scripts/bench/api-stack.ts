@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareApiAuth } from '../../api/auth/api-auth.js';
+import { prepareApiAuth, type ApiAuth } from '../../api/auth/api-auth.js';
 import { createToken } from '../../api/auth/tokens.js';
 import { createUser, findUserByEmail } from '../../api/auth/users.js';
 import { loadEvidenceSigner } from '../../api/evidence/signing-key.js';
@@ -34,6 +34,8 @@ export interface BenchApi {
   url: string;
   /** A manager's API token: the API answers nobody else. */
   headers: Record<string, string>;
+  /** The API's credential cache, for suites that time the gate on its own. */
+  authCache: ApiAuth['cache'];
   history: HistoryDatabase;
   temporal: TemporalAccess;
   close(): Promise<void>;
@@ -73,11 +75,12 @@ export async function startBenchApi(infrastructure: BenchInfrastructure, databas
   const config = loadConfig();
   const history = openHistoryDatabase(databaseUrl);
   const temporal = await connectTemporalAccess({ ...config, taskQueue: TASK_QUEUE }, infrastructure.temporal.address);
+  const auth = await benchAuth(history.db, config);
   const api = await startApiServer({
     db: history.db,
     temporal,
     links: { appUrl: options.appUrl ?? null, temporalUiUrl: infrastructure.temporal.uiUrl ?? null, namespace: config.temporalNamespace },
-    ...(await benchAuth(history.db, config)),
+    ...auth,
     host: '127.0.0.1',
     port: 0,
   });
@@ -86,6 +89,7 @@ export async function startBenchApi(infrastructure: BenchInfrastructure, databas
   return {
     url: api.url,
     headers: { authorization: `Bearer ${secret}` },
+    authCache: auth.auth.cache,
     history,
     temporal,
     async close() {

@@ -16,6 +16,8 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { authenticate, type AuthEnv } from '../../api/middleware/authenticate.js';
 import type { AddressInfo } from 'node:net';
 import { hashPassword, verifyPassword } from '../../api/auth/passwords.js';
 import { lookupSession } from '../../api/auth/sessions.js';
@@ -82,10 +84,20 @@ export async function runAuthBench(benchDir: string): Promise<void> {
     const sizes = await Promise.all([byToken, bySession, unauthenticated].map(async (t) => (await t.getOk(LIST)).body.length));
     if (new Set(sizes).size !== 1) throw new Error(`the three ways answer differently (${sizes.join(', ')} bytes): the comparison would be unfair`);
 
+    // The gate alone, in-process: the same trivial handler behind authenticate() (with the API's cache) and behind nothing.
+    const gated = new Hono<AuthEnv>().use('*', authenticate({ db, limits: SESSION_LIMITS, publicPaths: new Set(), cache: api.authCache })).get('/x', (c) => c.text(c.var.actor.name));
+    const ungated = new Hono<AuthEnv>().get('/x', (c) => c.text('anonymous'));
+    const inProcess = async (app: Hono<AuthEnv>, headers: Record<string, string>) => {
+      const response = await app.request('/x', { headers });
+      if (response.status !== 200) throw new Error(`in-process gate: HTTP ${response.status}`);
+      return response.text();
+    };
+
     log(`timing sign-in and ${LIST}: ${rounds.warmup} warm-up + ${rounds.timed} timed rounds…`);
     const samples = await sampleInterleaved(
       [
         { query: 'sign-in', ways: [{ name: 'login', run: () => login() }, { name: 'argon2', run: () => verifyPassword(hash, PASSWORD) }] },
+        { query: 'gate', ways: [{ name: 'token', run: () => inProcess(gated, api.headers) }, { name: 'session', run: () => inProcess(gated, { cookie }) }, { name: 'none', run: () => inProcess(ungated, {}) }] },
         { query: 'lookup', ways: [{ name: 'token', run: () => lookupToken(db, tokenSecret) }, { name: 'session', run: () => lookupSession(db, sessionSecret, SESSION_LIMITS) }] },
         {
           query: 'list',
@@ -101,11 +113,12 @@ export async function runAuthBench(benchDir: string): Promise<void> {
     const p = (query: string, way: string) => percentiles(samples.get(query)!.get(way)!);
     const [loginP, argonP, tokenP, sessionP, noneP] = [p('sign-in', 'login'), p('sign-in', 'argon2'), p('list', 'token'), p('list', 'session'), p('list', 'none')];
     const [tokenLookupP, sessionLookupP] = [p('lookup', 'token'), p('lookup', 'session')];
+    const [gateTokenP, gateSessionP, gateNoneP] = [p('gate', 'token'), p('gate', 'session'), p('gate', 'none')];
     console.log(
       [
         `### Sign-in and authentication overhead, ${new Date().toISOString().slice(0, 10)}`,
         '',
-        `Machine: ${machine(infrastructure.describe())}.`,
+        `${machine(infrastructure.describe())}.`,
         `Dataset: ${describeDataset(dataset)}.`,
         `Method: ${rounds.timed} timed rounds after ${rounds.warmup} warm-up rounds, ways interleaved in rotating order; argon2id at m=19 MiB, t=2, p=1 (OWASP's minimum, api/auth/passwords.ts); sign-in with fetch, the lists over one keep-alive loopback connection per way, to the real API (\`createApp\` behind \`@hono/node-server\`) in this process.`,
         '',
@@ -116,12 +129,17 @@ export async function runAuthBench(benchDir: string): Promise<void> {
         `| GET ${LIST} | **T** API token | ${ms(tokenP.p50)} | ${ms(tokenP.p95)} | ${ms(tokenP.p99)} | ${tokenP.count} |`,
         `| GET ${LIST} | **S** session cookie | ${ms(sessionP.p50)} | ${ms(sessionP.p95)} | ${ms(sessionP.p99)} | ${sessionP.count} |`,
         `| GET ${LIST} | **N** no gate (baseline) | ${ms(noneP.p50)} | ${ms(noneP.p95)} | ${ms(noneP.p99)} | ${noneP.count} |`,
-        `| the gate's lookup alone | token (one SELECT … JOIN users) | ${ms(tokenLookupP.p50)} | ${ms(tokenLookupP.p95)} | ${ms(tokenLookupP.p99)} | ${tokenLookupP.count} |`,
-        `| the gate's lookup alone | session (one SELECT … JOIN users) | ${ms(sessionLookupP.p50)} | ${ms(sessionLookupP.p95)} | ${ms(sessionLookupP.p99)} | ${sessionLookupP.count} |`,
+        `| the gate in-process (cached caller) | token | ${ms(gateTokenP.p50)} | ${ms(gateTokenP.p95)} | ${ms(gateTokenP.p99)} | ${gateTokenP.count} |`,
+        `| the gate in-process (cached caller) | session cookie | ${ms(gateSessionP.p50)} | ${ms(gateSessionP.p95)} | ${ms(gateSessionP.p99)} | ${gateSessionP.count} |`,
+        `| the gate in-process | no gate (baseline) | ${ms(gateNoneP.p50)} | ${ms(gateNoneP.p95)} | ${ms(gateNoneP.p99)} | ${gateNoneP.count} |`,
+        `| the gate's uncached lookup alone | token (one SELECT … JOIN users) | ${ms(tokenLookupP.p50)} | ${ms(tokenLookupP.p95)} | ${ms(tokenLookupP.p99)} | ${tokenLookupP.count} |`,
+        `| the gate's uncached lookup alone | session (one SELECT … JOIN users) | ${ms(sessionLookupP.p50)} | ${ms(sessionLookupP.p95)} | ${ms(sessionLookupP.p99)} | ${sessionLookupP.count} |`,
         '',
         `- sign-in over HTTP vs argon2id alone: ${ratio(loginP.p50, argonP.p50)} at p50 (${ms(loginP.p50 - argonP.p50)} for the rest of the route)`,
-        `- authentication overhead, token (T − N): p50 ${ms(tokenP.p50 - noneP.p50)}, p95 **${ms(tokenP.p95 - noneP.p95)}**: ${againstTarget(tokenP.p95 - noneP.p95, OVERHEAD_TARGET_MS)}`,
-        `- authentication overhead, session (S − N): p50 ${ms(sessionP.p50 - noneP.p50)}, p95 **${ms(sessionP.p95 - noneP.p95)}**: ${againstTarget(sessionP.p95 - noneP.p95, OVERHEAD_TARGET_MS)}`,
+        `- the gate itself, in-process (cached): token p50 ${ms(gateTokenP.p50 - gateNoneP.p50)}, p95 **${ms(gateTokenP.p95 - gateNoneP.p95)}**: ${againstTarget(gateTokenP.p95 - gateNoneP.p95, OVERHEAD_TARGET_MS)}; session p50 ${ms(gateSessionP.p50 - gateNoneP.p50)}, p95 **${ms(gateSessionP.p95 - gateNoneP.p95)}**: ${againstTarget(gateSessionP.p95 - gateNoneP.p95, OVERHEAD_TARGET_MS)}`,
+        `- the whole app's middleware over HTTP (gate, same-origin and Host checks, secure headers, body limit, audit, the full router) against the bare drill routes:`,
+        `  - token (T − N): p50 ${ms(tokenP.p50 - noneP.p50)}, p95 **${ms(tokenP.p95 - noneP.p95)}**: ${againstTarget(tokenP.p95 - noneP.p95, OVERHEAD_TARGET_MS)}`,
+        `  - session (S − N): p50 ${ms(sessionP.p50 - noneP.p50)}, p95 **${ms(sessionP.p95 - noneP.p95)}**: ${againstTarget(sessionP.p95 - noneP.p95, OVERHEAD_TARGET_MS)}`,
       ].join('\n'),
     );
   } finally {

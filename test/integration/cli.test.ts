@@ -231,7 +231,7 @@ describe('drill doctor', () => {
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(code).toBe(0);
-    expect(statusOf(report, 'temporal')).toMatchObject({ status: 'ok', detail: `${env.temporalAddress}, namespace "default"` });
+    expect(statusOf(report, 'temporal')).toMatchObject({ status: 'ok', detail: `${env.temporalAddress}, namespace "default", plain gRPC (no TLS)` });
     expect(statusOf(report, 'worker')).toMatchObject({ status: 'ok', detail: expect.stringMatching(new RegExp(`^\\d+ worker\\(s\\) polling "${env.taskQueue}": `)) });
     expect(statusOf(report, 'api')).toMatchObject({ status: 'ok', detail: `${api.url}: the API, its history database and its Temporal answer` });
     expect(statusOf(report, 'jail')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^bubblewrap \d+\.\d+/) });

@@ -56,7 +56,7 @@ describe('signed evidence', () => {
     expect(signed).toMatchObject({ format: 'restore-drill-evidence/1', signature: { algorithm: 'Ed25519' } });
     expect(evidence.drill).toMatchObject({ id: drillId, verdict: 'passed', failedStep: null, temporalWorkflowId: drillId });
     expect(evidence.startedBy).toEqual({ trigger: 'api', by: `${user.email} (token tests)`, schedule: null });
-    expect(evidence.plan).toMatchObject({ id: null, name: 'evidence drill', snapshot: { engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.custom) } } });
+    expect(evidence.plan).toMatchObject({ id: null, name: 'evidence drill', origin: 'request', snapshot: { engine: 'postgres', source: { kind: 'file', path: env.fixture(FIXTURE_FILES.custom) } } });
     const bytes = fs.readFileSync(env.fixture(FIXTURE_FILES.custom));
     expect(evidence.backup).toMatchObject({ path: env.fixture(FIXTURE_FILES.custom), sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), sha256Verified: 'computed while the drill read it' });
     expect(evidence.engines.producer).toMatch(/^PostgreSQL \d+\.\d+ .*server, by pg_dump \d+\.\d+/);
@@ -110,6 +110,10 @@ describe('signed evidence', () => {
     expect(verifyEvidence(JSON.stringify(forgedId), trusted)).toMatchObject({ valid: false, problem: expect.stringContaining('changed after it was signed') });
     expect(verifyEvidence('{"format":"something else"}', trusted)).toMatchObject({ valid: false, problem: expect.stringContaining('not Restore Drill evidence') });
     expect(verifyEvidence('not json', trusted)).toEqual({ valid: false, problem: 'the file is not JSON' });
+    // A verdict shown twice: JSON.parse keeps the last, a reader may see the first.
+    const doubled = JSON.stringify(signed).replace('"verdict":"passed"', '"verdict":"failed","verdict":"passed"');
+    expect(verifyEvidence(doubled, trusted)).toEqual({ valid: false, problem: 'the file names "verdict" twice in one object: only one of them could be the signed value' });
+    expect(verifyEvidence(JSON.stringify({ ...signed, summary: { verdict: 'passed' } }), trusted)).toEqual({ valid: false, problem: 'the file carries fields outside the signature (summary)' });
     const unsigned = { format: signed.format, evidence: signed.evidence };
     expect(verifyEvidence(JSON.stringify(unsigned), trusted)).toEqual({ valid: false, problem: 'the file carries no Ed25519 signature' });
   });

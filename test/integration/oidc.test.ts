@@ -137,6 +137,11 @@ describe('OpenID Connect sign-in', () => {
     expect(await me(apis.creating, demoted.session!)).toMatchObject({ body: { user: { email: boss.email, role: 'user' } } });
   });
 
+  it('does not let a look-alike address take over an account', async () => {
+    const lookalike: TestOidcAccount = { sub: 'mallory-0005', email: 'ａｎａ.oidc@example.com', emailVerified: true };
+    expect(await signInThrough(apis.creating, lookalike)).toMatchObject({ status: 403, session: null, body: { code: 'oidc_no_account', message: expect.stringContaining('not one this system can match safely') } });
+  });
+
   it('refuses an open redirect as the landing page', async () => {
     for (const returnTo of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
       const response = await fetch(`${apis.plain.url}/api/auth/oidc/start?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
@@ -158,6 +163,10 @@ describe('OpenID Connect sign-in', () => {
     expect(audit.status).toBe(200);
     const events = audit.body.events as Array<{ actor: string; outcome: string; target: string | null; details: { code?: string } }>;
     expect(events).toContainEqual(expect.objectContaining({ actor: ana.email, outcome: 'ok', target: ana.email }));
+    // Linking an account, creating one and a role set by the claim are each named.
+    expect(events).toContainEqual(expect.objectContaining({ target: ana.email, details: expect.objectContaining({ changes: ['linked'] }) }));
+    expect(events).toContainEqual(expect.objectContaining({ target: boss.email, details: expect.objectContaining({ changes: ['created'] }) }));
+    expect(events).toContainEqual(expect.objectContaining({ target: boss.email, details: expect.objectContaining({ changes: ['demoted'] }) }));
     expect(events).toContainEqual(expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ code: 'oidc_state_mismatch' }) }));
     expect(events).toContainEqual(expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ code: 'oidc_no_account' }) }));
     expect(provider.serverErrors).toEqual([]);

@@ -109,10 +109,12 @@ describe('Temporal connection settings', () => {
   it('are plain by default, and say what is wrong with a half or broken TLS setup', () => {
     expect(temporalConnectionSettings('127.0.0.1:7233', {})).toEqual({ address: '127.0.0.1:7233' });
     expect(temporalConnectionSettings('t:7233', { TEMPORAL_API_KEY: 'k' })).toEqual({ address: 't:7233', tls: {}, apiKey: 'k' });
-    expect(temporalConnectionSettings('t:7233', { TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' })).toEqual({ address: 't:7233', apiKey: 'k' });
+    expect(temporalConnectionSettings('127.0.0.1:7233', { TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' })).toEqual({ address: '127.0.0.1:7233', apiKey: 'k' });
     expect(() => temporalConnectionSettings('t:7233', { TEMPORAL_TLS_CLIENT_CERT_PATH: pki.clientCert })).toThrow('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together');
     expect(() => temporalConnectionSettings('t:7233', { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' })).toThrow('TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read /nonexistent/ca.pem (ENOENT)');
     expect(() => temporalConnectionSettings('t:7233', { TEMPORAL_TLS_SERVER_CA_CERT_PATH: DRILL_BIN })).toThrow('is not a PEM file');
     expect(() => temporalConnectionSettings('t:7233', { TEMPORAL_TLS: 'maybe' })).toThrow('TEMPORAL_TLS must be true or false, got "maybe"');
+    expect(() => temporalConnectionSettings('temporal.example.com:7233', { TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' })).toThrow('would send the API key unencrypted to temporal.example.com:7233');
+    expect(() => temporalConnectionSettings('t:7233', { TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_NAME: 'temporal.test' })).toThrow('TEMPORAL_TLS=false contradicts');
   });
 });
