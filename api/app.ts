@@ -26,6 +26,7 @@ import { router } from './routes/route-kit.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { webAppRoutes } from './routes/web-app.js';
 
 /** Routes that answer without credentials: the sign-in flow (health checks are outside /api). */
 export const PUBLIC_PATHS = new Set(['/api/auth/login', '/api/auth/setup', '/api/auth/providers', ...OIDC_PUBLIC_PATHS]);
@@ -88,6 +89,11 @@ export function createApp(deps: ApiDeps) {
     openapi: '3.1.0',
     info: { title: 'Restore Drill API', version: '0.2.0', description: 'Plans on schedules, drills, alerts. Errors are {code, message}; see docs/api.md.' },
   });
+  // Last, after every API route: the web app answers the remaining page paths.
+  if (deps.webAppDir) {
+    const pages = webAppRoutes(deps.webAppDir);
+    routes.on(['GET', 'HEAD'], '*', async (c, next) => (/^\/(api|codec|metrics|healthz|readyz)(\/|$)/.test(c.req.path) ? next() : pages.fetch(c.req.raw, c.env)));
+  }
   routes.notFound((c) => c.json({ code: 'not_found' as const, message: `no route for ${c.req.method} ${c.req.path}` }, 404));
   routes.onError(handleErrors);
   return routes;

@@ -22,4 +22,6 @@ export interface ApiDeps {
   auth: ApiAuth;
   /** Signs drill evidence (Ed25519). */
   evidence: EvidenceSigner;
+  /** The web app's build to serve at / (ui/dist); none: the API alone. */
+  webAppDir?: string;
 }

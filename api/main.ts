@@ -5,6 +5,7 @@ import { migrateHistoryDatabase, openHistoryDatabase } from '../db/client.js';
 import { codecEndpointFromEnv } from './codec-endpoint.js';
 import { prepareApiAuth } from './auth/api-auth.js';
 import { loadEvidenceSigner } from './evidence/signing-key.js';
+import { WEB_APP_DIR } from './routes/web-app.js';
 import { startApiServer } from './server.js';
 import { connectTemporalAccess } from './temporal-access.js';
 
@@ -25,6 +26,7 @@ const api = await startApiServer({
   allowedHosts: config.allowedHosts,
   auth: await prepareApiAuth(history.db, config, undefined, createVault({ db: history.db, keys: loadMasterKeys(process.env), actor: 'api' })),
   evidence: loadEvidenceSigner(config),
+  webAppDir: WEB_APP_DIR,
   host: config.apiHost,
   port: config.apiPort,
 });

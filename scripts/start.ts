@@ -11,6 +11,7 @@ import { codecEndpointFromEnv } from '../api/codec-endpoint.js';
 import { decodeOnlyToken } from '../api/middleware/codec-auth.js';
 import { prepareApiAuth } from '../api/auth/api-auth.js';
 import { loadEvidenceSigner } from '../api/evidence/signing-key.js';
+import { ensureWebAppBuilt } from './services/web-app-build.js';
 import { startApiServer } from '../api/server.js';
 import { connectTemporalAccess } from '../api/temporal-access.js';
 import { createVault, loadMasterKeys, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../activities/vault/index.js';
@@ -84,6 +85,7 @@ try {
     allowedHosts: config.allowedHosts,
     auth: await prepareApiAuth(db.db, config, undefined, createVault({ db: db.db, keys: loadMasterKeys({ ...process.env, ...developmentMasterKey() }), actor: 'api' })),
     evidence: loadEvidenceSigner(config),
+    webAppDir: await ensureWebAppBuilt(),
     host: config.apiHost,
     port: config.apiPort,
   });

@@ -43,8 +43,9 @@ export async function decryptOpenPgp(input: Readable, armored: boolean, credenti
   let message: openpgp.Message<ReadableStream<Uint8Array>> | openpgp.Message<ReadableStream<string>>;
   try {
     const bytes = toWebStream(input).pipeThrough(tap.transform());
+    // `as never`: Node's and the DOM's stream typings (the web app type-checks this file too) disagree on TextDecoderStream.
     message = armored
-      ? await openpgp.readMessage({ armoredMessage: bytes.pipeThrough(new TextDecoderStream()) as ReadableStream<string> })
+      ? await openpgp.readMessage({ armoredMessage: bytes.pipeThrough(new TextDecoderStream() as never) as ReadableStream<string> })
       : await openpgp.readMessage({ binaryMessage: bytes });
   } catch (err) {
     release();

@@ -66,7 +66,7 @@ export function drillRoutes(deps: { db: HistoryDb; temporal: TemporalAccess; lin
         tags,
         summary: 'Drills, newest first, filtered, one page at a time',
         request: { query: listQuery },
-        responses: { 200: json(z.object({ drills: z.array(drillSummarySchema), nextCursor: z.string().nullable() }), 'a page of drills'), ...errors(400) },
+        responses: { 200: json(z.object({ drills: z.array(drillSummarySchema.extend({ links: z.object({ temporal: z.string().nullable() }) })), nextCursor: z.string().nullable() }), 'a page of drills'), ...errors(400) },
       }),
       async (c) => {
         const q = c.req.valid('query');
@@ -82,7 +82,7 @@ export function drillRoutes(deps: { db: HistoryDb; temporal: TemporalAccess; lin
           to: q.to ? new Date(q.to) : undefined,
           after: q.cursor ? decodeCursor(q.cursor) : undefined,
         });
-        return c.json({ drills: page.drills.map(toDrillSummary), nextCursor: page.next ? encodeCursor(page.next) : null }, 200);
+        return c.json({ drills: page.drills.map((row) => ({ ...toDrillSummary(row), links: { temporal: drillLinks(deps.links, row.id).temporal } })), nextCursor: page.next ? encodeCursor(page.next) : null }, 200);
       },
     )
     .openapi(
