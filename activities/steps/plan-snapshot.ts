@@ -7,12 +7,14 @@ import { notifyRouteSchema } from '../../core/notify.js';
 import { planFieldsSchema, planSchema, type Plan } from '../../core/plan.js';
 import type { PlanRow } from '../../db/schema/index.js';
 import { getPlanRow } from '../../db/queries/plans.js';
+import { appendAuditEvent, auditEventExists } from '../../db/queries/audit-events.js';
 import { invalidRequest } from '../failures.js';
 import type { ActivityDeps } from '../deps.js';
 
 export function planSnapshotActivities(deps: ActivityDeps) {
   return {
     async snapshotPlan(input: { drillId: string; input: DrillInput }): Promise<PlanSnapshot> {
+      await recordStartOutsideTheApi(deps.db, input.drillId, input.input);
       const { planId, plan, trigger, requestedBy } = input.input;
       const base = { trigger, requestedBy: requestedBy ?? null };
       if (!planId) return { ...base, planId: null, planVersion: null, plan: plan!, planOrigin: 'request' };
@@ -31,6 +33,22 @@ export function planSnapshotActivities(deps: ActivityDeps) {
       return { ...snapshot, plan: standIn(row), problem: `plan "${row.name}" (${planId}) no longer validates (${issues}): edit it (drill plan edit, PUT /api/plans/${planId})` };
     },
   };
+}
+
+/**
+ * Drills started through the API are in the audit trail already (drills.create); these started
+ * from a schedule, `drill run` or a Temporal client are recorded here, as the start request names
+ * its requester (anyone with access to Temporal can name anyone: docs/security.md).
+ */
+async function recordStartOutsideTheApi(db: ActivityDeps['db'], drillId: string, input: DrillInput): Promise<void> {
+  if (input.trigger === 'api' || (await auditEventExists(db, 'drills.start', drillId))) return;
+  await appendAuditEvent(db, {
+    actor: input.requestedBy ?? 'a Temporal client',
+    action: 'drills.start',
+    target: drillId,
+    outcome: 'ok',
+    details: { trigger: input.trigger, via: 'temporal', ...(input.planId ? { planId: input.planId } : {}) },
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, ne, notInArray } from 'drizzle-orm';
 import type { HistoryDb } from '../../db/client.js';
+import { appendAuditEvent } from '../../db/queries/audit-events.js';
 import { vaultAudit, vaultSecrets, type NewVaultSecretRow, type VaultAuditRow, type VaultSecretRow } from '../../db/schema/index.js';
 
 export type AuditAction = 'create' | 'use' | 'delete' | 'rotate';
@@ -19,8 +20,13 @@ type Tx = Parameters<Parameters<HistoryDb['transaction']>[0]>[0];
 type Queryable = HistoryDb | Tx;
 
 export function vaultStore(db: HistoryDb) {
-  const audit = (q: Queryable, entry: AuditEntry) =>
-    q.insert(vaultAudit).values({ id: randomUUID(), actor: entry.actor, action: entry.action, credentialName: entry.credentialName, kind: entry.kind, drillId: entry.drillId ?? null, purpose: entry.purpose ?? null });
+  const audit = async (q: Queryable, entry: AuditEntry) => {
+    await q.insert(vaultAudit).values({ id: randomUUID(), actor: entry.actor, action: entry.action, credentialName: entry.credentialName, kind: entry.kind, drillId: entry.drillId ?? null, purpose: entry.purpose ?? null });
+    // The system-wide trail gets what no API route records: uses by drills, rotations, and the CLI's own writes.
+    if (entry.action === 'use' || entry.action === 'rotate' || entry.actor.startsWith('cli:')) {
+      await appendAuditEvent(q, { actor: entry.actor, action: `vault.${entry.action}`, target: entry.credentialName, outcome: 'ok', details: { kind: entry.kind, ...(entry.drillId ? { drillId: entry.drillId } : {}), ...(entry.purpose ? { purpose: entry.purpose } : {}) } });
+    }
+  };
 
   return {
     async byName(name: string): Promise<VaultSecretRow | undefined> {

@@ -1,6 +1,6 @@
-/** Writing the audit trail: insert only (the table's trigger refuses anything else). */
+/** The API's entries in the audit trail: who the gate found, and what the route did. */
 import type { HistoryDb } from '../../db/client.js';
-import { auditEvents } from '../../db/schema/audit-events.js';
+import { appendAuditEvent } from '../../db/queries/audit-events.js';
 import type { Actor } from './actor.js';
 
 export interface AuditEntry {
@@ -11,7 +11,7 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(db: HistoryDb, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db.insert(auditEvents).values({
+  await appendAuditEvent(db, {
     actorId: actor.kind === 'user' ? actor.userId : null,
     actor: actor.name,
     address: actor.address,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,14 @@ describe('drill run', () => {
     expect(stdout).toMatch(/restored 4 table\(s\), 4,617 row\(s\)/);
     expect(stdout).toMatch(/public\.orders\s+3,400/);
     expect(stdout).toMatch(/steps\s+locate .* · provision .* · restore .* · inspect .* · teardown .* · report /);
+  });
+
+  it('is in the audit trail, as the requester the start request names', async () => {
+    const { code, stdout } = await drill(['run', '--engine', 'postgres', '--file', env.fixture(FIXTURE_FILES.custom), '--json']);
+    expect(code).toBe(0);
+    const { drillId } = JSON.parse(stdout) as { drillId: string };
+    const audit = (await (await fetch(`${api.url}/api/audit?action=drills.start&limit=200`, { headers: { authorization: `Bearer ${env.manager.token}` } })).json()) as { events: Array<{ actor: string; target: string; details: Record<string, unknown> }> };
+    expect(audit.events.filter((e) => e.target === drillId)).toEqual([expect.objectContaining({ actor: `cli:${os.userInfo().username}`, details: expect.objectContaining({ trigger: 'manual', via: 'temporal' }) })]);
   });
 
   it('prints one JSON object with --json', async () => {

@@ -195,6 +195,10 @@ describe('local backend, every kind', () => {
     const uses = await env.query<{ credential_name: string; drill_id: string; purpose: string; actor: string }>(`SELECT * FROM vault_audit WHERE action = 'use'`);
     expect(uses).toHaveLength(cases.length);
     expect(uses).toContainEqual(expect.objectContaining({ credential_name: 'pgp-backups', drill_id: 'drill-pgp-backups', purpose: 'fetch the backup', actor: 'test:vault' }));
+    // Uses by drills are in the system-wide audit trail too (the API records its own writes there).
+    const trail = await env.query<{ actor: string; target: string; details: { drillId?: string } }>(`SELECT actor, target, details FROM audit_events WHERE action = 'vault.use'`);
+    expect(trail).toContainEqual(expect.objectContaining({ actor: 'test:vault', target: 'pgp-backups', details: expect.objectContaining({ drillId: 'drill-pgp-backups' }) }));
+    expectNoSecrets(JSON.stringify(trail), cases.flatMap((c) => c.secrets));
 
     for (const c of cases) await vault.remove(c.name);
     expect(await vault.list()).toEqual([]);
