@@ -26,6 +26,7 @@ import { router } from './routes/route-kit.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { vaultRoutes } from './routes/vault.js';
 import { webAppRoutes } from './routes/web-app.js';
 
 /** Routes that answer without credentials: the sign-in flow (health checks are outside /api). */
@@ -47,7 +48,11 @@ export function createApp(deps: ApiDeps) {
   }
   for (const path of ['/api/users/*', '/api/users', '/api/tokens/*', '/api/tokens', '/api/auth/*']) app.use(path, forgetCachedCallers(deps.auth.cache));
   app.use('/metrics', requireManager('metrics'));
-  for (const path of ['/api/users', '/api/users/*', '/api/channels', '/api/channels/*', '/api/audit', '/api/schedules/*']) app.use(path, requireManager(path.startsWith('/api/schedules') ? 'schedule repairs' : path.split('/')[2]!));
+  const managersOnly: Record<string, string> = { schedules: 'schedule repairs', vault: 'vault credentials' };
+  for (const path of ['/api/users', '/api/users/*', '/api/channels', '/api/channels/*', '/api/audit', '/api/schedules/*', '/api/vault', '/api/vault/*']) {
+    const resource = path.split('/')[2]!;
+    app.use(path, requireManager(managersOnly[resource] ?? resource));
+  }
   app.use(
     '/api/*',
     bodyLimit({
@@ -83,7 +88,8 @@ export function createApp(deps: ApiDeps) {
     .route('/api/auth', authRoutes({ db: deps.db, limits: deps.auth.limits, secureCookies: deps.auth.secureCookies, setup: deps.auth.setup, signIn: { password: deps.auth.passwordSignIn, oidcIssuer: deps.auth.oidc?.party.issuer ?? null } }))
     .route('/api/users', userRoutes({ db: deps.db }))
     .route('/api/tokens', tokenRoutes({ db: deps.db }))
-    .route('/api/audit', auditRoutes({ db: deps.db }));
+    .route('/api/audit', auditRoutes({ db: deps.db }))
+    .route('/api/vault', vaultRoutes({ vault: deps.vault }));
 
   routes.doc31('/api/openapi.json', {
     openapi: '3.1.0',

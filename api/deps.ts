@@ -5,6 +5,7 @@ import type { HistoryDb } from '../db/client.js';
 import type { ApiAuth } from './auth/api-auth.js';
 import type { EvidenceSigner } from './evidence/signing-key.js';
 import type { CodecEndpoint } from './routes/codec.js';
+import type { VaultAdmin } from './routes/vault.js';
 
 export interface TemporalAccess {
   client: Client;
@@ -22,6 +23,8 @@ export interface ApiDeps {
   auth: ApiAuth;
   /** Signs drill evidence (Ed25519). */
   evidence: EvidenceSigner;
+  /** The vault behind /api/vault (list, add, remove); writes name the signed-in manager. */
+  vault: VaultAdmin;
   /** The web app's build to serve at / (ui/dist); none: the API alone. */
   webAppDir?: string;
 }

@@ -18,13 +18,16 @@ await migrateHistoryDatabase(config.databaseUrl);
 // Plan writes hold a connection while Temporal applies their schedule: room for them and for reads.
 const history = openHistoryDatabase(config.databaseUrl, { max: 10 });
 const temporal = await connectTemporalAccess(config);
+// One vault: OIDC reads its client secret from it, managers add and remove credentials through /api/vault.
+const vault = createVault({ db: history.db, keys: loadMasterKeys(process.env), actor: 'api' });
 const api = await startApiServer({
   db: history.db,
   temporal,
   links: { appUrl: config.publicUrl, temporalUiUrl: config.temporalUiUrl, namespace: config.temporalNamespace },
   codec: codecEndpointFromEnv(),
   allowedHosts: config.allowedHosts,
-  auth: await prepareApiAuth(history.db, config, undefined, createVault({ db: history.db, keys: loadMasterKeys(process.env), actor: 'api' })),
+  auth: await prepareApiAuth(history.db, config, undefined, vault),
+  vault,
   evidence: loadEvidenceSigner(config),
   webAppDir: WEB_APP_DIR,
   host: config.apiHost,

@@ -11,6 +11,7 @@
 #   - decompression and decryption tools sources' streams go through (zstd, xz, bzip2, age, gpg),
 #     and the loopback peers the tests talk to: OpenSSH's sshd (SFTP) and moto (S3, Secrets
 #     Manager), the latter into a project-local Python virtualenv;
+#   - Chromium (Debian's package), the headless browser of the web app's end-to-end tests;
 #   - for MongoDB drills, unless a real mongod/mongodump/mongorestore is on PATH: FerretDB (a
 #     MongoDB-wire server on SQLite) and mongodump/mongorestore, built from Go modules there too.
 set -euo pipefail
@@ -141,6 +142,15 @@ done
 # sshd is the SFTP peer of the tests (Debian keeps it in /usr/sbin).
 [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing_packages+=(openssh-server)
 if [ "${#missing_packages[@]}" -gt 0 ]; then apt_install "${missing_packages[@]}"; else say "stream tools and sshd: present"; fi
+
+# Chromium (Debian's): the browser the web app's end-to-end tests (test/ui) drive headless through
+# playwright-core, which is never let download a browser of its own.
+if [ -x /usr/bin/chromium ]; then
+  say "Chromium (web app tests): present"
+else
+  apt_install chromium
+  [ -x /usr/bin/chromium ] || { say "Chromium still missing after install"; exit 1; }
+fi
 
 # moto: a local AWS (S3, Secrets Manager) for tests and local trials, in a virtualenv of its own.
 MOTO_VERSION="5.1.4"

@@ -77,13 +77,16 @@ try {
   stops.push(db.close);
   const temporalAccess = await connectTemporalAccess(config, temporal.address);
   stops.push(temporalAccess.close);
+  // One vault: OIDC reads its client secret from it, managers add and remove credentials through /api/vault.
+  const vault = createVault({ db: db.db, keys: loadMasterKeys({ ...process.env, ...developmentMasterKey() }), actor: 'api' });
   const api = await startApiServer({
     db: db.db,
     temporal: temporalAccess,
     links: { appUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl ?? config.temporalUiUrl, namespace: config.temporalNamespace },
     codec,
     allowedHosts: config.allowedHosts,
-    auth: await prepareApiAuth(db.db, config, undefined, createVault({ db: db.db, keys: loadMasterKeys({ ...process.env, ...developmentMasterKey() }), actor: 'api' })),
+    auth: await prepareApiAuth(db.db, config, undefined, vault),
+    vault,
     evidence: loadEvidenceSigner(config),
     webAppDir: await ensureWebAppBuilt(),
     host: config.apiHost,
@@ -93,6 +96,7 @@ try {
 
   console.log(`
 Restore Drill is running.
+  Web app          ${api.url}/   (sign in there; docs/ui.md)
   API              ${api.url}   (OpenAPI: ${api.url}/api/openapi.json; metrics: ${api.url}/metrics)
   Temporal Web UI  ${temporal.uiUrl ?? '(external server: see its own UI)'}
   Temporal         ${temporal.address}, task queue "${config.taskQueue}"

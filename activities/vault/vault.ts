@@ -36,6 +36,8 @@ export interface AddCredential extends MaterialOptions {
   /** The file's text as `vault add --from-file` reads it, or a Credential object. */
   material: string | Credential;
   backend?: VaultBackendName;
+  /** Who adds it, for the audit log, when not the vault's own actor (the API's signed-in manager). */
+  actor?: string;
 }
 
 /** What the vault shows of a credential. Never any material. */
@@ -59,7 +61,8 @@ export interface RotationResult {
 export interface Vault extends CredentialResolver {
   add(request: AddCredential): Promise<VaultEntry>;
   list(): Promise<VaultEntry[]>;
-  remove(name: string): Promise<VaultEntry>;
+  /** `actor`: who removes it, for the audit log, when not the vault's own actor. */
+  remove(name: string, options?: { actor?: string }): Promise<VaultEntry>;
   rotateMasterKey(options?: { batchSize?: number }): Promise<RotationResult>;
   auditLog(options?: { name?: string; limit?: number }): ReturnType<ReturnType<typeof vaultStore>['auditLog']>;
 }
@@ -112,7 +115,7 @@ export function createVault(options: VaultOptions): Vault {
       try {
         inserted = await store.insert(
           { id, name: request.name, kind: request.kind, backend: backendName, fingerprint: parsed.fingerprint, ...stored },
-          { actor: options.actor, action: 'create', credentialName: request.name, kind: request.kind, purpose: `added to the ${backendName} backend` },
+          { actor: request.actor ?? options.actor, action: 'create', credentialName: request.name, kind: request.kind, purpose: `added to the ${backendName} backend` },
         );
       } finally {
         if (!inserted) await backend.discard(stored);
@@ -125,11 +128,11 @@ export function createVault(options: VaultOptions): Vault {
       return (await store.list()).map(entryOf);
     },
 
-    async remove(name) {
+    async remove(name, removal = {}) {
       const row = await mustExist(name);
       // The backend first: a secret that could not be deleted stays listed, so it can be retried.
       await backendOf(row.backend).destroy(row);
-      await store.delete(row.id, { actor: options.actor, action: 'delete', credentialName: row.name, kind: row.kind, purpose: row.backend === 'aws' ? `deleted from AWS Secrets Manager (${row.awsSecretArn})` : 'ciphertext deleted' });
+      await store.delete(row.id, { actor: removal.actor ?? options.actor, action: 'delete', credentialName: row.name, kind: row.kind, purpose: row.backend === 'aws' ? `deleted from AWS Secrets Manager (${row.awsSecretArn})` : 'ciphertext deleted' });
       return entryOf(row);
     },
 

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'temporal_unavailable',
+  'vault_unavailable',
   'delivery_failed',
   'codec_failed',
   'unauthorized',

@@ -22,7 +22,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'body is not application/json',
   422: 'names something that does not exist (reference_invalid)',
   502: 'the channel did not accept the message (delivery_failed)',
-  503: 'Temporal or the history database is unavailable; nothing was changed',
+  503: 'Temporal or the history database is unavailable (temporal_unavailable), or the vault cannot reach its keys or backend (vault_unavailable); nothing was changed',
 };
 
 export function errors(...statuses: Array<keyof typeof ERROR_DESCRIPTIONS>) {

@@ -1,6 +1,7 @@
 /**
- * `drill vault add|list|rm|rotate`. Talks to the history database directly (cli/history-db.ts):
- * the API's vault routes come in a later issue. Nothing here ever prints credential material.
+ * `drill vault add|list|rm|rotate`. Talks to the history database directly (cli/history-db.ts);
+ * managers do the same through the API at /api/vault (api/routes/vault.ts) and the web app's
+ * Credentials page. Nothing here ever prints credential material.
  */
 import fs from 'node:fs';
 import os from 'node:os';

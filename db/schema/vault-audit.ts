@@ -9,7 +9,7 @@ export const vaultAudit = pgTable(
   {
     id: text('id').primaryKey(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    /** "cli:<os user>" for the CLI, "worker:<host>" for drills, an API user later. */
+    /** "cli:<os user>" for the CLI, "worker:<host>" for drills, the signed-in manager ("ana@example.com (token ci)") for the API. */
     actor: text('actor').notNull(),
     /** create | use | delete | rotate */
     action: text('action').notNull(),

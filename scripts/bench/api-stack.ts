@@ -16,6 +16,7 @@ import { startApiServer } from '../../api/server.js';
 import { connectTemporalAccess } from '../../api/temporal-access.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { openHistoryDatabase, type HistoryDatabase, type HistoryDb } from '../../db/client.js';
+import { createVault, generateMasterKeyBase64, keyringOf } from '../../activities/vault/index.js';
 import { startHistoryPostgres, type HistoryPostgres } from '../services/history-postgres.js';
 import { freePort } from '../services/ports.js';
 import { startTemporalServer, type TemporalServer } from '../services/temporal-server.js';
@@ -81,6 +82,8 @@ export async function startBenchApi(infrastructure: BenchInfrastructure, databas
     temporal,
     links: { appUrl: options.appUrl ?? null, temporalUiUrl: infrastructure.temporal.uiUrl ?? null, namespace: config.temporalNamespace },
     ...auth,
+    // The benchmarks store no credentials: a vault with a throwaway key.
+    vault: createVault({ db: history.db, keys: keyringOf(generateMasterKeyBase64()), actor: 'bench:api' }),
     host: '127.0.0.1',
     port: 0,
   });

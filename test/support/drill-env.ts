@@ -149,7 +149,7 @@ export async function createDrillTestEnv(name: string, options: DrillTestEnvOpti
     query: async (text, params = []) => (await raw.unsafe(text, params as never[])) as unknown as never[],
     vault,
     masterKey,
-    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, auth, evidence, ...extra }),
+    apiDeps: (extra = {}) => ({ db: history.db, temporal: { client, taskQueue, namespace: 'default' }, links, auth, evidence, vault, ...extra }),
     manager: { email: manager.email, password: TEST_PASSWORD, token: managerToken },
     signIn: async (email, role) => {
       const user = await createUser(history.db, { email, role, password: TEST_PASSWORD, createdBy: 'test' });

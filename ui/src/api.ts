@@ -66,9 +66,27 @@ export function byId(id: string): { id: string } {
   return { id: encodeURIComponent(id) };
 }
 
+/** The same for routes keyed by name (vault credentials). */
+export function byName(name: string): { name: string } {
+  return { name: encodeURIComponent(name) };
+}
+
+/** A failure as people read it: the API's message, or what went wrong on the way. */
+export function failureText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export type Me = InferResponseType<Api['auth']['me']['$get'], 200>;
 export type PlanView = InferResponseType<Api['plans'][':id']['$get'], 200>;
 export type PlanSummary = InferResponseType<Api['plans'][':id']['summary']['$get'], 200>;
 export type DrillSummary = InferResponseType<Api['drills']['$get'], 200>['drills'][number];
 export type DrillDetail = InferResponseType<Api['drills'][':id']['$get'], 200>;
 export type Providers = InferResponseType<Api['auth']['providers']['$get'], 200>;
+export type UserView = InferResponseType<Api['users']['$get'], 200>['users'][number];
+export type NewUser = InferResponseType<Api['users']['$post'], 201>;
+export type TokenView = InferResponseType<Api['tokens']['$get'], 200>['tokens'][number];
+export type NewToken = InferResponseType<Api['tokens']['$post'], 201>;
+export type VaultCredential = InferResponseType<Api['vault']['$get'], 200>['credentials'][number];
+export type ChannelView = InferResponseType<Api['channels']['$get'], 200>['channels'][number];
+export type ChannelTestResult = InferResponseType<Api['channels'][':id']['test']['$post'], 200>;
+export type AuditEvent = InferResponseType<Api['audit']['$get'], 200>['events'][number];

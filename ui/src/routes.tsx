@@ -1,4 +1,4 @@
-/** The route table: every page, loaded on demand, all but sign-in behind the signed-in guard. */
+/** The route table: every page, loaded on demand, all but sign-in behind the signed-in guard (manager pages guard themselves with ManagersOnly). */
 import type { RouteDefinition } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { SignedIn } from './components/Guards.js';
@@ -13,6 +13,11 @@ export const routes: RouteDefinition[] = [
       { path: '/plans/:id', component: lazy(() => import('./pages/Plan.js')) },
       { path: '/drills/:id', component: lazy(() => import('./pages/Drill.js')) },
       // MANAGER_AND_TOKEN_ROUTES
+      { path: '/tokens', component: lazy(() => import('./pages/Tokens.js')) },
+      { path: '/users', component: lazy(() => import('./pages/Users.js')) },
+      { path: '/credentials', component: lazy(() => import('./pages/Credentials.js')) },
+      { path: '/channels', component: lazy(() => import('./pages/Channels.js')) },
+      { path: '/audit', component: lazy(() => import('./pages/Audit.js')) },
       { path: '/*', component: lazy(() => import('./pages/NotFound.js')) },
     ],
   },

@@ -6,11 +6,13 @@ import { For } from 'solid-js';
 
 const WIDTH = 600;
 const HEIGHT = 80;
+/** Bars keep a sensible width while a plan has few drills. */
+const MIN_SLOTS = 30;
 
 export function HistoryChart(props: { drills: Array<{ id: string; outcome: string; durationMs: number | null; startedAt: string }> }) {
   const drills = () => [...props.drills].reverse();
   const longest = () => Math.max(1, ...drills().map((d) => d.durationMs ?? 0));
-  const slot = () => WIDTH / Math.max(drills().length, 1);
+  const slot = () => WIDTH / Math.max(drills().length, MIN_SLOTS);
   return (
     <svg class="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Durations and verdicts of the last ${drills().length} drills`} preserveAspectRatio="none">
       <For each={drills()}>

@@ -1,4 +1,4 @@
-/** A verdict or plan status as a badge: colour for the eye, the word for everyone else. */
+/** A verdict, plan status, channel health or audit outcome as a badge: colour for the eye, the word for everyone else. */
 const TONE: Record<string, string> = {
   passed: 'good',
   passing: 'good',
@@ -10,6 +10,10 @@ const TONE: Record<string, string> = {
   cancelled: 'muted',
   'never-run': 'muted',
   skipped: 'muted',
+  ok: 'good',
+  sent: 'good',
+  unused: 'muted',
+  denied: 'bad',
 };
 
 export function Status(props: { value: string }) {

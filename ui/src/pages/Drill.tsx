@@ -15,7 +15,7 @@ const LEVELS = ['exists', 'integrity', 'restorable', 'readable', 'plausible', 'c
 
 export default function Drill() {
   const params = useParams();
-  const { drill, progress, follow, previous } = loadDrill(() => params.id!);
+  const { drill, progress, follow, previous } = loadDrill(() => decodeURIComponent(params.id!));
   createEffect(() => {
     if (drill()?.outcome === 'running') follow(drill()!.id);
   });
@@ -26,7 +26,7 @@ export default function Drill() {
   });
 
   return (
-    <Show when={drill()} fallback={<p aria-busy="true">{drill.error ? `Cannot load the drill: ${(drill.error as Error).message}` : 'Loading the drill…'}</p>}>
+    <Show when={!drill.error && drill()} fallback={drill.error ? <p class="error" role="alert">Cannot load the drill: {(drill.error as Error).message}</p> : <p aria-busy="true">Loading the drill…</p>}>
       {(d) => (
         <>
           <header class="page-head">

@@ -31,6 +31,7 @@ export default function Home() {
 
   return (
     <>
+      <h1 class="visually-hidden">Restore Drill: test and schedule backup restorations</h1>
       <section aria-label="Overview" class="overview">
         <p>
           <strong>{counts().total}</strong> plans: <span class="badge good">{counts().passing} passing</span> <span class="badge bad">{counts().failing} failing</span>{' '}
@@ -134,8 +135,8 @@ function PlanRow(props: { plan: PlanSummary; onRan: () => void }) {
         </Show>
       </td>
       <td>
-        <button type="button" disabled={busy() || plan().running !== null} onClick={run} aria-label={`Run ${plan().name} now`}>
-          {busy() ? 'Starting…' : plan().running ? 'Running' : 'Run now'}
+        <button type="button" disabled={busy() || plan().running !== null} onClick={run}>
+          {busy() ? 'Starting…' : plan().running ? 'Running' : 'Run now'} <span class="visually-hidden">for {plan().name}</span>
         </button>
         <Show when={error()}>
           <small class="error" role="alert">

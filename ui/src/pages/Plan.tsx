@@ -19,7 +19,8 @@ const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 export default function Plan() {
   const params = useParams();
   const navigate = useNavigate();
-  const { plan, summary, history, refresh } = loadPlan(() => params.id!);
+  const planId = () => decodeURIComponent(params.id!);
+  const { plan, summary, history, refresh } = loadPlan(planId);
   const [busy, setBusy] = createSignal<string>();
   const [error, setError] = createSignal<string>();
   let confirmDelete: HTMLDialogElement | undefined;
@@ -36,10 +37,10 @@ export default function Plan() {
       setBusy(undefined);
     }
   }
-  const param = () => byId(params.id!);
+  const param = () => byId(planId());
 
   return (
-    <Show when={plan()} fallback={<p aria-busy="true">{plan.error ? `Cannot load the plan: ${(plan.error as Error).message}` : 'Loading the plan…'}</p>}>
+    <Show when={!plan.error && plan()} fallback={plan.error ? <p class="error" role="alert">Cannot load the plan: {(plan.error as Error).message}</p> : <p aria-busy="true">Loading the plan…</p>}>
       {(p) => (
         <>
           <header class="page-head">

@@ -4,10 +4,26 @@
  */
 import { createResource, createSignal, onCleanup } from 'solid-js';
 import type { DrillProgress } from '../../../core/drill.js';
-import { api, bodyOf, byId, type DrillDetail } from '../api.js';
+import { api, ApiFailure, bodyOf, byId, type DrillDetail } from '../api.js';
+
+/** A drill just started is recorded by its workflow's first step, a moment after the start answers. */
+const RECORD_WAIT_MS = 15_000;
+const RECORD_POLL_MS = 200;
+
+async function fetchDrill(drillId: string): Promise<DrillDetail> {
+  const deadline = Date.now() + RECORD_WAIT_MS;
+  for (;;) {
+    try {
+      return await bodyOf(api.drills[':id'].$get({ param: byId(drillId) }));
+    } catch (err) {
+      if (!(err instanceof ApiFailure && err.status === 404) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, RECORD_POLL_MS));
+    }
+  }
+}
 
 export function loadDrill(id: () => string) {
-  const [drill, { refetch }] = createResource(id, async (drillId) => bodyOf(api.drills[':id'].$get({ param: byId(drillId) })));
+  const [drill, { refetch }] = createResource(id, fetchDrill);
   const [progress, setProgress] = createSignal<DrillProgress>();
   let source: EventSource | undefined;
 
