@@ -392,6 +392,20 @@ describe('the web app in a browser', () => {
     const row = history.getByRole('row').filter({ has: page.locator(`a[href="${drillPath}"]`) });
     expect(await row.innerText(), 'the new drill\'s History row says passed').toMatch(/passed/);
     await record(page, 'plan');
+
+    // Edit the schedule in place: every week on Tuesday and Friday at 05:15.
+    await settings.getByRole('button', { name: 'Edit schedule' }).click();
+    const editor = page.getByRole('form', { name: 'Edit the schedule' });
+    await visible(editor, 'the schedule editor');
+    await editor.getByLabel('Repeat').selectOption({ label: 'Every week' });
+    await editor.getByLabel('mon').uncheck();
+    await editor.getByLabel('tue').check();
+    await editor.getByLabel('fri').check();
+    await editor.getByLabel('Time', { exact: true }).fill('05:15');
+    await editor.getByRole('button', { name: 'Save schedule' }).click();
+    await expect.poll(async () => settings.innerText(), { timeout: WAIT_MS, message: 'the plan\'s Settings should describe the edited schedule' }).toMatch(/05:15/);
+    const saved = await (await fetch(`${api.url}/api/plans/${encodeURIComponent(decodeURIComponent(new URL(planUrl).pathname.split('/').pop()!))}`, { headers: { authorization: `Bearer ${env.manager.token}` } })).json() as { plan: { schedule: unknown } };
+    expect(saved.plan.schedule, 'the API holds the edited schedule').toMatchObject({ frequency: 'weekly', days: ['tue', 'fri'], at: '05:15', timeZone: 'Europe/Paris' });
   });
 
   it('fits a 360 px phone: the home page does not scroll sideways and the plans table is reachable', async () => {

@@ -6,9 +6,10 @@
 import { createSignal, For, Show } from 'solid-js';
 import { ENGINES } from '../../../core/engines.js';
 import { planSchema, type PlanInput } from '../../../core/plan.js';
-import { WEEKDAYS } from '../../../core/schedule.js';
 import { ApiFailure } from '../api.js';
+import { CredentialInput } from './CredentialInput.js';
 import { Field, fieldErrors } from './Field.js';
+import { ScheduleFields, scheduleFrom, type Frequency } from './ScheduleFields.js';
 
 export const LOCATIONS = {
   local: { label: 'This server (a path)', prefix: '' },
@@ -18,8 +19,6 @@ export const LOCATIONS = {
 } as const;
 type Location = keyof typeof LOCATIONS;
 
-const FREQUENCIES = { daily: 'Every day', weekly: 'Every week', monthly: 'Every month', interval: 'Every few hours' } as const;
-type Frequency = keyof typeof FREQUENCIES;
 
 export function PlanForm(props: { idPrefix: string; withSchedule: boolean; submitLabel: string; busyLabel: string; onSubmit: (plan: PlanInput) => Promise<void> }) {
   const [location, setLocation] = createSignal<Location>('local');
@@ -27,22 +26,13 @@ export function PlanForm(props: { idPrefix: string; withSchedule: boolean; submi
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
   const id = (name: string) => `${props.idPrefix}-${name}`;
-  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
   function build(form: FormData): unknown {
     const text = (name: string) => String(form.get(name) ?? '').trim();
     const where = location();
     const backup = text('backup');
     const source = where === 'local' ? { kind: 'file', path: backup } : { kind: 'uri', uri: backup, ...(text('credential') ? { credential: text('credential') } : {}) };
-    const schedule = !props.withSchedule
-      ? null
-      : frequency() === 'interval'
-        ? { frequency: 'interval', every: `${text('every') || '6'}h`, timeZone: text('timeZone') || 'UTC' }
-        : frequency() === 'weekly'
-          ? { frequency: 'weekly', days: form.getAll('days').map(String), at: text('at'), timeZone: text('timeZone') || 'UTC' }
-          : frequency() === 'monthly'
-            ? { frequency: 'monthly', dayOfMonth: Number(text('dayOfMonth') || '1'), at: text('at'), timeZone: text('timeZone') || 'UTC' }
-            : { frequency: 'daily', at: text('at'), timeZone: text('timeZone') || 'UTC' };
+    const schedule = props.withSchedule ? scheduleFrom(form, frequency()) : null;
     return {
       name: text('name') || `${text('engine')} backup ${backup}`.slice(0, 100),
       engine: text('engine'),
@@ -104,7 +94,7 @@ export function PlanForm(props: { idPrefix: string; withSchedule: boolean; submi
       </Field>
       <Show when={location() !== 'local'}>
         <Field label="Credential (vault name)" id={id('credential')} error={error('source.credential')} hint="the name a manager gave it under Credentials; leave empty for public objects">
-          <input id={id('credential')} name="credential" />
+          <CredentialInput id={id('credential')} name="credential" kinds={location() === 's3' ? ['aws'] : location() === 'sftp' ? ['ssh-key'] : ['http']} invalid={Boolean(error('source.credential'))} />
         </Field>
       </Show>
       <Field label="Database type" id={id('engine')} error={error('engine')}>
@@ -118,55 +108,11 @@ export function PlanForm(props: { idPrefix: string; withSchedule: boolean; submi
           <input id={id('engineVersion')} name="engineVersion" inputmode="decimal" />
         </Field>
         <Field label="Decryption key (vault name)" id={id('decryptWith')} error={error('decryptWith')} hint="for backups encrypted with PGP or age">
-          <input id={id('decryptWith')} name="decryptWith" />
+          <CredentialInput id={id('decryptWith')} name="decryptWith" kinds={['pgp-key', 'age-identity']} invalid={Boolean(error('decryptWith'))} />
         </Field>
       </details>
       <Show when={props.withSchedule}>
-        <fieldset>
-          <legend>When</legend>
-          <Field label="Repeat" id={id('frequency')}>
-            <select id={id('frequency')} name="frequency" onChange={(e) => setFrequency(e.currentTarget.value as Frequency)}>
-              <For each={Object.entries(FREQUENCIES)}>{([value, label]) => <option value={value}>{label}</option>}</For>
-            </select>
-          </Field>
-          <Show when={frequency() === 'weekly'}>
-            <fieldset class="days">
-              <legend>Days</legend>
-              <For each={WEEKDAYS}>
-                {(day) => (
-                  <label class="inline">
-                    <input type="checkbox" name="days" value={day} checked={day === 'mon'} /> {day}
-                  </label>
-                )}
-              </For>
-              <Show when={error('schedule.days')}>
-                <small class="error" role="alert">
-                  {error('schedule.days')}
-                </small>
-              </Show>
-            </fieldset>
-          </Show>
-          <Show when={frequency() === 'monthly'}>
-            <Field label="Day of the month" id={id('dayOfMonth')} error={error('schedule.dayOfMonth')}>
-              <input id={id('dayOfMonth')} name="dayOfMonth" type="number" min="1" max="31" value="1" />
-            </Field>
-          </Show>
-          <Show when={frequency() === 'interval'} fallback={
-            <Field label="Time" id={id('at')} error={error('schedule.at')}>
-              <input id={id('at')} name="at" type="time" value="03:00" required />
-            </Field>
-          }>
-            <Field label="Every (hours)" id={id('every')} error={error('schedule.every')}>
-              <input id={id('every')} name="every" type="number" min="1" max="168" value="6" />
-            </Field>
-          </Show>
-          <Field label="Time zone" id={id('timeZone')} error={error('schedule.timeZone')}>
-            <input id={id('timeZone')} name="timeZone" value={browserZone} list={id('zones')} />
-          </Field>
-          <datalist id={id('zones')}>
-            <For each={zones()}>{(zone) => <option value={zone} />}</For>
-          </datalist>
-        </fieldset>
+        <ScheduleFields idPrefix={props.idPrefix} frequency={frequency()} onFrequency={setFrequency} error={(path) => error(path)} />
       </Show>
       <Show when={errors().form}>
         <p class="error" role="alert">
@@ -187,9 +133,4 @@ function fieldOf(path: string): string {
   if (path.startsWith('source')) return 'backup';
   if (path.startsWith('schedule.')) return path.split('.')[1] === 'days' ? 'frequency' : path.split('.')[1]!;
   return path.split('.')[0]!;
-}
-
-function zones(): string[] {
-  const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
-  return supported ? supported('timeZone') : ['UTC'];
 }

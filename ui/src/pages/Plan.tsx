@@ -8,6 +8,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { describeSource } from '../../../core/source.js';
 import { api, bodyOf, byId, ApiFailure } from '../api.js';
 import { HistoryChart } from '../components/HistoryChart.js';
+import { ScheduleEditor } from '../components/ScheduleEditor.js';
 import { Status } from '../components/Status.js';
 import { bytes, duration, Time } from '../components/Time.js';
 import { runPlanNow } from './home.data.js';
@@ -23,6 +24,7 @@ export default function Plan() {
   const { plan, summary, history, refresh } = loadPlan(planId);
   const [busy, setBusy] = createSignal<string>();
   const [error, setError] = createSignal<string>();
+  const [editing, setEditing] = createSignal(false);
   let confirmDelete: HTMLDialogElement | undefined;
 
   async function act(label: string, action: () => Promise<unknown>) {
@@ -115,6 +117,11 @@ export default function Plan() {
 
           <section class="card" aria-labelledby="settings-title">
             <h2 id="settings-title">Settings</h2>
+            <Show when={!p().deletedAt}>
+              <Show when={editing()} fallback={<p><button type="button" class="secondary" onClick={() => setEditing(true)}>{p().schedule ? 'Edit schedule' : 'Add a schedule'}</button></p>}>
+                <ScheduleEditor plan={p()} onCancel={() => setEditing(false)} onSaved={() => { setEditing(false); void refresh(); }} />
+              </Show>
+            </Show>
             <dl class="facts">
               <dt>Schedule</dt>
               <dd>
