@@ -10,6 +10,7 @@
  *   TEMPORAL_API_KEY_FILE (or TEMPORAL_API_KEY)  sent as `Authorization: Bearer …` (implies TLS unless TEMPORAL_TLS=false)
  */
 import fs from 'node:fs';
+import { isLoopbackHost } from './config.js';
 
 export interface TemporalTls {
   serverRootCACertificate?: Buffer;
@@ -40,7 +41,7 @@ export function temporalConnectionSettings(address: string, env: NodeJS.ProcessE
   if (tlsSetting && !TRUE.test(tlsSetting) && !FALSE.test(tlsSetting)) throw new Error(`TEMPORAL_TLS must be true or false, got "${tlsSetting}"`);
   const wantsTls = TRUE.test(tlsSetting) || Boolean(caPath || certPath || serverName) || (apiKey !== undefined && !FALSE.test(tlsSetting));
   if (FALSE.test(tlsSetting) && (caPath || certPath || serverName)) throw new Error('TEMPORAL_TLS=false contradicts the TLS variables that are set (TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_SERVER_NAME)');
-  if (FALSE.test(tlsSetting) && apiKey !== undefined && !/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(address)) {
+  if (FALSE.test(tlsSetting) && apiKey !== undefined && !isLoopbackHost(address.replace(/:\d+$/, ''))) {
     throw new Error(`TEMPORAL_TLS=false would send the API key unencrypted to ${address}: use TLS, or a server on loopback`);
   }
   const settings: TemporalConnectionSettings = { address };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { PROJECT_ROOT } from '../../core/config.js';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
@@ -24,13 +25,16 @@ export function webAppRoutes(distDir: string) {
     if (c.res.status === 200) c.header('cache-control', 'public, max-age=31536000, immutable');
   });
   app.use('/assets/*', serveStatic({ root }));
+  // Read once it exists: every page path answers with it, and a build replaces the process anyway.
+  let page: string | undefined;
   app.get('*', async (c) => {
-    if (!fs.existsSync(index)) return c.text('The web app is not built: run `npm run build:ui` (npm start builds it when missing).', 503);
+    page ??= await fs.promises.readFile(index, 'utf8').catch(() => undefined);
+    if (page === undefined) return c.text('The web app is not built: run `npm run build:ui` (npm start builds it when missing).', 503);
     c.header('cache-control', 'no-cache');
-    return c.html(await fs.promises.readFile(index, 'utf8'));
+    return c.html(page);
   });
   return app;
 }
 
 /** Where `npm run build:ui` writes the app. */
-export const WEB_APP_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'ui', 'dist');
+export const WEB_APP_DIR = path.join(PROJECT_ROOT, 'ui', 'dist');

@@ -1,5 +1,6 @@
 /** A moment in the reader's own time zone, with UTC on hover, and how long ago or ahead it is. */
 import { Show } from 'solid-js';
+import { formatBytes, formatDuration } from '../../../core/duration.js';
 
 const local = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -25,23 +26,11 @@ export function Time(props: { iso: string | null | undefined; relative?: boolean
   );
 }
 
+/** core/duration's formats, with a dash for what is not known. */
 export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return ms === null || ms === undefined ? '—' : formatDuration(ms);
 }
 
 export function bytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return n === null || n === undefined ? '—' : formatBytes(n);
 }

@@ -14,6 +14,7 @@ import { ManagersOnly } from '../components/Guards.js';
 import { Status } from '../components/Status.js';
 import { Time } from '../components/Time.js';
 import { addChannel, loadChannels, removeChannel, sendTest } from './channels.data.js';
+import { createRowActions } from '../components/row-actions.js';
 
 export default function Channels() {
   return (
@@ -61,8 +62,7 @@ function ChannelsPage() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [adding, setAdding] = createSignal(false);
   const [added, setAdded] = createSignal<string>();
-  const [busy, setBusy] = createSignal<string>();
-  const [actionError, setActionError] = createSignal<string>();
+  const { busy, setBusy, error: actionError, run } = createRowActions(refetch);
   const [results, setResults] = createSignal<Record<string, ChannelTestResult | { error: string }>>({});
   const [removing, setRemoving] = createSignal<ChannelView>();
   let form!: HTMLFormElement;
@@ -152,18 +152,7 @@ function ChannelsPage() {
     }
   }
 
-  async function remove(channel: ChannelView) {
-    setBusy(`remove:${channel.id}`);
-    setActionError(undefined);
-    try {
-      await removeChannel(channel);
-      await refetch();
-    } catch (err) {
-      setActionError(`${channel.name}: ${failureText(err)}`);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const remove = (channel: ChannelView) => run(`remove:${channel.id}`, channel.name, () => removeChannel(channel));
 
   const err = (field: string) => errors()[field];
   const describedBy = (id: string, field: string) => (err(field) ? `${id}-error` : `${id}-hint`);

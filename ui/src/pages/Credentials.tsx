@@ -12,6 +12,7 @@ import { Field } from '../components/Field.js';
 import { ManagersOnly } from '../components/Guards.js';
 import { Time } from '../components/Time.js';
 import { addCredential, deleteCredential, KIND_HINTS, loadCredentials, WITH_PASSPHRASE, type NewCredential } from './credentials.data.js';
+import { createRowActions } from '../components/row-actions.js';
 
 export default function Credentials() {
   return (
@@ -37,8 +38,7 @@ function CredentialsPage() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [adding, setAdding] = createSignal(false);
   const [added, setAdded] = createSignal<VaultCredential>();
-  const [busy, setBusy] = createSignal<string>();
-  const [actionError, setActionError] = createSignal<string>();
+  const { busy, error: actionError, run } = createRowActions(refetch);
   const [deleting, setDeleting] = createSignal<VaultCredential>();
   let form!: HTMLFormElement;
 
@@ -94,18 +94,7 @@ function CredentialsPage() {
     }
   }
 
-  async function remove(entry: VaultCredential) {
-    setBusy(entry.name);
-    setActionError(undefined);
-    try {
-      await deleteCredential(entry.name);
-      await refetch();
-    } catch (err) {
-      setActionError(`${entry.name}: ${failureText(err)}`);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const remove = (entry: VaultCredential) => run(entry.name, entry.name, () => deleteCredential(entry.name));
 
   const describedBy = (id: string, field: string) => (errors()[field] ? `${id}-error` : `${id}-hint`);
 

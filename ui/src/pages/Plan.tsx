@@ -6,13 +6,14 @@
 import { A, useNavigate, useParams } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { describeSource } from '../../../core/source.js';
-import { api, bodyOf, byId, ApiFailure } from '../api.js';
+import { api, bodyOf, byId } from '../api.js';
 import { HistoryChart } from '../components/HistoryChart.js';
 import { ScheduleEditor } from '../components/ScheduleEditor.js';
 import { Status } from '../components/Status.js';
 import { bytes, duration, Time } from '../components/Time.js';
 import { runPlanNow } from './home.data.js';
 import { loadPlan } from './plan.data.js';
+import { createRowActions } from '../components/row-actions.js';
 
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
@@ -22,23 +23,11 @@ export default function Plan() {
   const navigate = useNavigate();
   const planId = () => decodeURIComponent(params.id!);
   const { plan, summary, history, refresh } = loadPlan(planId);
-  const [busy, setBusy] = createSignal<string>();
-  const [error, setError] = createSignal<string>();
+  const { busy, error, run } = createRowActions(() => refresh());
   const [editing, setEditing] = createSignal(false);
   let confirmDelete: HTMLDialogElement | undefined;
 
-  async function act(label: string, action: () => Promise<unknown>) {
-    setBusy(label);
-    setError(undefined);
-    try {
-      await action();
-      await refresh();
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err.message : String(err));
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const act = (label: string, action: () => Promise<unknown>) => run(label, undefined, action);
   const param = () => byId(planId());
 
   return (

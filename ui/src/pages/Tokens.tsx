@@ -9,6 +9,7 @@ import { Field } from '../components/Field.js';
 import { OnceSecret } from '../components/OnceSecret.js';
 import { Time } from '../components/Time.js';
 import { createToken, loadTokens, revokeToken } from './tokens.data.js';
+import { createRowActions } from '../components/row-actions.js';
 
 const MAX_DAYS = 3650;
 
@@ -18,8 +19,7 @@ export default function Tokens() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [creating, setCreating] = createSignal(false);
   const [created, setCreated] = createSignal<{ name: string; secret: string }>();
-  const [busy, setBusy] = createSignal<string>();
-  const [actionError, setActionError] = createSignal<string>();
+  const { busy, error: actionError, run } = createRowActions(refetch);
   const [revoking, setRevoking] = createSignal<TokenView>();
   let nameInput!: HTMLInputElement;
 
@@ -54,18 +54,7 @@ export default function Tokens() {
     }
   }
 
-  async function revoke(token: TokenView) {
-    setBusy(token.id);
-    setActionError(undefined);
-    try {
-      await revokeToken(token);
-      await refetch();
-    } catch (err) {
-      setActionError(`${token.name}: ${failureText(err)}`);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const revoke = (token: TokenView) => run(token.id, token.name, () => revokeToken(token));
 
   return (
     <>

@@ -12,6 +12,7 @@ import { OnceSecret } from '../components/OnceSecret.js';
 import { Time } from '../components/Time.js';
 import { session } from '../session.js';
 import { addUser, changeRole, loadUsers, removeUser, ROLES, setDisabled, type Role } from './users.data.js';
+import { createRowActions } from '../components/row-actions.js';
 
 export default function Users() {
   return (
@@ -28,8 +29,7 @@ function UsersPage() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [adding, setAdding] = createSignal(false);
   const [created, setCreated] = createSignal<{ email: string; password: string }>();
-  const [busy, setBusy] = createSignal<string>();
-  const [actionError, setActionError] = createSignal<string>();
+  const { busy, error: actionError, run } = createRowActions(refetch);
   const [removing, setRemoving] = createSignal<UserView>();
   let emailInput!: HTMLInputElement;
 
@@ -63,18 +63,7 @@ function UsersPage() {
     }
   }
 
-  async function act(user: UserView, action: () => Promise<unknown>) {
-    setBusy(user.id);
-    setActionError(undefined);
-    try {
-      await action();
-      await refetch();
-    } catch (err) {
-      setActionError(`${user.email}: ${failureText(err)}`);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const act = (user: UserView, action: () => Promise<unknown>) => run(user.id, user.email, action);
 
   return (
     <>
