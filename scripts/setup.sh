@@ -135,8 +135,9 @@ done
 # Stream transforms: zstd/xz/bzip2 decompress through the system tools; gpg and age make the
 # encrypted test fixtures (decryption itself runs in-process with openpgp.js / age-encryption).
 missing_packages=()
-# bwrap jails every sandbox's server and restore tools (activities/sandboxes/jail.ts).
-for pair in zstd:zstd xz:xz-utils bzip2:bzip2 gpg:gnupg age:age bwrap:bubblewrap; do
+# bwrap jails every sandbox's server and restore tools (activities/sandboxes/jail.ts); openssl
+# makes the test CA and certificates of the Temporal TLS tests (test/support/temporal-tls-proxy.ts).
+for pair in zstd:zstd xz:xz-utils bzip2:bzip2 gpg:gnupg age:age bwrap:bubblewrap openssl:openssl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing_packages+=("${pair#*:}")
 done
 # sshd is the SFTP peer of the tests (Debian keeps it in /usr/sbin).
